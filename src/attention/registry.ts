@@ -1,0 +1,38 @@
+// Every variant the playground knows. The UI, the CLI, the URL and the CSV are generic over
+// this list: adding a variant here is all it takes to make it appear everywhere.
+import type { AttentionVariant, Shape } from './types';
+import { checkValues, defaults, type ParamValues } from '../params/schema';
+import { exactVariant } from './exact/variant';
+
+export const variants: readonly AttentionVariant[] = [exactVariant];
+
+export function findVariant(id: string): AttentionVariant | undefined {
+  return variants.find((v) => v.id === id);
+}
+
+export function getVariant(id: string): AttentionVariant {
+  const v = findVariant(id);
+  if (!v) throw new Error(`unknown variant "${id}"; known: ${variants.map((x) => x.id).join(', ')}`);
+  return v;
+}
+
+/** The variant's defaults overlaid with `overrides` (unknown names are an error). */
+export function variantParams(v: AttentionVariant, overrides: ParamValues = {}): ParamValues {
+  for (const k of Object.keys(overrides)) {
+    if (!v.params.some((s) => s.name === k)) {
+      const known = v.params.map((s) => s.name);
+      throw new Error(`variant ${v.id} has no parameter "${k}"${known.length ? ` (it has: ${known.join(', ')})` : ' (it has none)'}`);
+    }
+  }
+  return { ...defaults(v.params), ...overrides };
+}
+
+/** Every problem with running `v` on `shape` with `p`: range checks, causal support, the variant's own rules. */
+export function validateRun(v: AttentionVariant, shape: Shape, p: ParamValues): string[] {
+  const errs = checkValues(v.params, p);
+  if (shape.causal && !v.supports.causal) errs.push(`${v.label} has no causal form: turn the causal mask off`);
+  if (!(shape.n >= 1 && Number.isInteger(shape.n))) errs.push(`N must be a positive integer, got ${shape.n}`);
+  if (!(shape.d >= 1 && Number.isInteger(shape.d))) errs.push(`d must be a positive integer, got ${shape.d}`);
+  if (!(shape.heads >= 1 && Number.isInteger(shape.heads))) errs.push(`heads must be a positive integer, got ${shape.heads}`);
+  return errs.length ? errs : v.validate(shape, p);
+}

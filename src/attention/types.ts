@@ -1,0 +1,101 @@
+// The variant contract (DESIGN.md "The variant contract"). Everything outside a variant's
+// folder — UI controls, URL keys, CSV columns, CLI flags, validation — is generic over it.
+import type { Gpu } from '../gpu/gpu';
+import type { ParamSpec, ParamValues } from '../params/schema';
+
+/** Per-run problem shape. Tensors are laid out H×N×d row-major (head-major). */
+export interface Shape {
+  n: number;
+  d: number;
+  /** value dimension; equals d unless the user's V says otherwise */
+  dv: number;
+  heads: number;
+  causal: boolean;
+}
+
+/** Float64 inputs for the CPU reference: q, k are H×N×d, v is H×N×dv. */
+export interface Inputs64 {
+  shape: Shape;
+  q: Float64Array;
+  k: Float64Array;
+  v: Float64Array;
+}
+
+export interface ReferenceResult {
+  /** H×N×dv */
+  out: Float64Array;
+  /** H×N×N attention map (probabilities, or the implied/effective map), when supported */
+  map?: Float64Array;
+}
+
+export interface Cost {
+  /** floating-point operations of one forward (multiply and add count as 2) */
+  flops: number;
+  /** bytes of global-memory traffic of one forward (model, not measured) */
+  bytes: number;
+  /** bytes of GPU memory the plan allocates beyond the inputs */
+  memory: number;
+}
+
+/** The GPU input buffers a plan binds (uploaded once by the runner, f32). */
+export interface GpuInputs {
+  q: GPUBuffer;
+  k: GPUBuffer;
+  v: GPUBuffer;
+}
+
+export type MapRequest =
+  | { kind: 'rows'; head: number; row0: number; rows: number }
+  | { kind: 'pooled'; head: number; pool: number };
+
+export interface MapWindow {
+  kind: MapRequest['kind'];
+  head: number;
+  /** row-major rows × cols */
+  data: Float32Array;
+  rows: number;
+  cols: number;
+  /** first query row (rows) — 0 for pooled */
+  row0: number;
+  /** pooling block edge (1 for rows) */
+  pool: number;
+  /** true when the map can be negative (diverging colour scale) */
+  signed: boolean;
+}
+
+export interface Plan {
+  /**
+   * Number of parts one forward is split into. Each part is sized by the plan to stay well
+   * inside one submit's time budget (gpu.maxFlopsPerSubmit); parts run in order.
+   */
+  readonly parts: number;
+  /** Encode every dispatch of part `part` of one forward into a compute pass. */
+  encode(pass: GPUComputePassEncoder, part: number): void;
+  /** H×N×dv f32 output, fully rewritten by every forward */
+  readonly output: GPUBuffer;
+  /** bytes this plan allocated (outputs, scratch, uniforms) */
+  readonly bytesAllocated: number;
+  /** Reads a window of the attention map (runs its own kernels; the forward need not have run). */
+  readMap?(req: MapRequest): Promise<MapWindow>;
+  destroy(): void;
+}
+
+export interface VariantSupports {
+  causal: boolean;
+  map: boolean;
+  stream?: boolean;
+}
+
+export interface AttentionVariant {
+  id: string;
+  label: string;
+  /** one sentence for the UI and `cli variants` */
+  summary: string;
+  params: ParamSpec[];
+  supports: VariantSupports;
+  /** Human-readable problems with this shape/params; [] = ok. */
+  validate(shape: Shape, p: ParamValues): string[];
+  reference(x: Inputs64, p: ParamValues): ReferenceResult;
+  plan(gpu: Gpu, shape: Shape, p: ParamValues, inputs: GpuInputs): Promise<Plan>;
+  cost(shape: Shape, p: ParamValues): Cost;
+}

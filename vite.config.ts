@@ -1,0 +1,57 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+// One config for the app (default), the Node CLI bundle (`vite build --mode cli`) and the tests.
+export default defineConfig(({ mode }) => ({
+  base: './',
+  plugins: mode === 'cli' ? [] : [react()],
+  build:
+    mode === 'cli'
+      ? {
+          // The CLI runs the very same kernels and runner under Node (Dawn): bundle src/cli with
+          // the WGSL inlined (?raw), keep node_modules external.
+          ssr: 'src/cli/main.ts',
+          outDir: 'dist-cli',
+          emptyOutDir: true,
+          target: 'node20',
+          rollupOptions: { output: { entryFileNames: 'cli.mjs' } },
+        }
+      : {
+          outDir: 'dist',
+          target: 'es2022',
+          chunkSizeWarningLimit: 1500,
+        },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'gpu',
+          include: ['tests/gpu/**/*.test.ts'],
+          environment: 'node',
+          // one Dawn device per process, files one after another: SwiftShader already uses every core
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+}));
