@@ -289,3 +289,37 @@ export function foldGrid(count: number, maxDim: number): [number, number] {
   if (y > maxDim) throw limitError('dispatch', count, 'maxComputeWorkgroupsPerDimension²', maxDim * maxDim);
   return [Math.ceil(count / y), y];
 }
+
+/**
+ * Holds the current Gpu and re-opens it after a device loss: `run` retries its work once on
+ * a fresh device and tells the listener what happened, so the user sees it.
+ */
+export class GpuHost {
+  private current: Promise<Gpu> | undefined;
+  constructor(
+    private readonly opener: () => Promise<Gpu>,
+    private readonly onNotice: (message: string) => void = () => {},
+  ) {}
+
+  async get(): Promise<Gpu> {
+    if (this.current) {
+      const gpu = await this.current.catch(() => undefined);
+      if (gpu && !gpu.isLost) return gpu;
+      this.current = undefined;
+    }
+    this.current = this.opener();
+    return this.current;
+  }
+
+  async run<T>(what: string, fn: (gpu: Gpu) => Promise<T>): Promise<T> {
+    const gpu = await this.get();
+    try {
+      return await fn(gpu);
+    } catch (e) {
+      if (!(e instanceof GpuError && e.kind === 'lost') && !gpu.isLost) throw e;
+      this.onNotice(`The GPU device was lost during ${what}; re-created it and retrying once.`);
+      const fresh = await this.get();
+      return await fn(fresh);
+    }
+  }
+}

@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { GpuError } from './errors';
-import { openGpu, type Gpu } from './gpu';
+import { GpuHost, openGpu, type Gpu } from './gpu';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 const keepAlive: unknown[] = ((globalThis as { __dawnKeepAlive?: unknown[] }).__dawnKeepAlive ??= []);
 let opened: Promise<Gpu> | undefined;
+let api: { gpu: GPU; userAgent: string } | undefined;
 
 export const NO_ADAPTER_HELP =
   'No WebGPU adapter found. On a machine without a GPU, install Debian\'s chromium (apt-get install -y chromium libvulkan1), ' +
@@ -23,11 +24,34 @@ export const NO_ADAPTER_HELP =
 
 /** Opens (once per process) the Dawn device. Throws a GpuError with instructions when there is no adapter. */
 export function openNodeGpu(): Promise<Gpu> {
-  opened ??= open();
+  opened ??= openDevice();
   return opened;
 }
 
-async function open(): Promise<Gpu> {
+/** A host whose first device is openNodeGpu()'s and which opens a new one after a loss. */
+export function nodeGpuHost(onNotice?: (message: string) => void): GpuHost {
+  let first = true;
+  return new GpuHost(() => {
+    if (first) {
+      first = false;
+      return openNodeGpu();
+    }
+    return openDevice();
+  }, onNotice);
+}
+
+async function openDevice(): Promise<Gpu> {
+  const { gpu, userAgent } = loadDawn();
+  try {
+    return await openGpu(gpu, { userAgent, keep: keepAlive });
+  } catch (e) {
+    if (e instanceof GpuError && e.kind === 'unsupported') throw new GpuError('unsupported', NO_ADAPTER_HELP);
+    throw e;
+  }
+}
+
+function loadDawn(): { gpu: GPU; userAgent: string } {
+  if (api) return api;
   if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && !process.env.PLAYGROUND_REAL_GPU && existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   }
@@ -47,10 +71,6 @@ async function open(): Promise<Gpu> {
   const gpu = webgpu.create(['disable-dawn-features=timestamp_quantization']);
   keepAlive.push(gpu);
   const version = (require('webgpu/package.json') as { version: string }).version;
-  try {
-    return await openGpu(gpu, { userAgent: `node ${process.version} / webgpu (Dawn) ${version}`, keep: keepAlive });
-  } catch (e) {
-    if (e instanceof GpuError && e.kind === 'unsupported') throw new GpuError('unsupported', NO_ADAPTER_HELP);
-    throw e;
-  }
+  api = { gpu, userAgent: `node ${process.version} / webgpu (Dawn) ${version}` };
+  return api;
 }

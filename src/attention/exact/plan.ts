@@ -6,7 +6,7 @@ import materializedWgsl from '../../../shaders/exact/materialized.wgsl?raw';
 import type { Gpu } from '../../gpu/gpu';
 import { packUniform, pow2Bucket } from '../../gpu/uniforms';
 import { GpuError } from '../../gpu/errors';
-import type { BindingKind, CompiledPipeline } from '../../gpu/pipelines';
+import type { BindingKind } from '../../gpu/pipelines';
 import type { GpuInputs, MapRequest, MapWindow, Plan, Shape } from '../types';
 
 export const FLASH = { name: 'exact/flash', code: flashWgsl };
