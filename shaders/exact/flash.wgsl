@@ -37,8 +37,26 @@ const NEG: f32 = -3.0e38;
 @group(0) @binding(3) var<storage, read> V: array<f32>;
 @group(0) @binding(4) var<storage, read_write> O: array<f32>;
 
-var<workgroup> Kt: array<f32, BC * DMAX>;
-var<workgroup> Vt: array<f32, BC * DMAX>;
+// tiles as vec4 rows: one workgroup-memory load feeds four multiply-adds
+const D4: u32 = DMAX / 4u;
+var<workgroup> Kt: array<vec4<f32>, BC * D4>;
+var<workgroup> Vt: array<vec4<f32>, BC * D4>;
+
+// element c of row `base` of a row-major matrix with `width` columns, 0 past the edge
+fn ld4(m: u32, base: u32, width: u32, c0: u32, ok: bool) -> vec4<f32> {
+  var r = vec4<f32>(0.0);
+  for (var e = 0u; e < 4u; e++) {
+    let c = c0 + e;
+    if (ok && c < width) {
+      if (m == 0u) {
+        r[e] = K[base * width + c];
+      } else {
+        r[e] = V[base * width + c];
+      }
+    }
+  }
+  return r;
+}
 
 @compute @workgroup_size(BR)
 fn main(
@@ -58,13 +76,18 @@ fn main(
   let row = block * BR + t;
   let live = row < n;
 
-  var q: array<f32, DMAX>;
-  var acc: array<f32, DMAX>;
+  var q: array<vec4<f32>, D4>;
+  var acc: array<vec4<f32>, D4>;
   var s: array<f32, BC>;
   let qbase = (head * n + min(row, n - 1u)) * d;
-  for (var c = 0u; c < DMAX; c++) {
-    q[c] = select(0.0, Q[qbase + min(c, d - 1u)] * P.scale, c < d);
-    acc[c] = 0.0;
+  for (var c4 = 0u; c4 < D4; c4++) {
+    var x = vec4<f32>(0.0);
+    for (var e = 0u; e < 4u; e++) {
+      let c = c4 * 4u + e;
+      x[e] = select(0.0, Q[qbase + min(c, d - 1u)] * P.scale, c < d);
+    }
+    q[c4] = x;
+    acc[c4] = vec4<f32>(0.0);
   }
   var m = NEG;
   var l = 0.0;
@@ -78,12 +101,11 @@ fn main(
   for (var tile = 0u; tile < tiles; tile++) {
     let key0 = tile * BC;
     // cooperative, coalesced tile loads (zero padding past N and past d / dv)
-    for (var e = t; e < BC * DMAX; e += BR) {
-      let j = key0 + e / DMAX;
-      let c = e % DMAX;
-      let jj = min(j, n - 1u);
-      Kt[e] = select(0.0, K[(kvbase + jj) * d + min(c, d - 1u)], j < n && c < d);
-      Vt[e] = select(0.0, V[(kvbase + jj) * dv + min(c, dv - 1u)], j < n && c < dv);
+    for (var e = t; e < BC * D4; e += BR) {
+      let j = key0 + e / D4;
+      let c0 = (e % D4) * 4u;
+      Kt[e] = ld4(0u, kvbase + min(j, n - 1u), d, c0, j < n);
+      Vt[e] = ld4(1u, kvbase + min(j, n - 1u), dv, c0, j < n);
     }
     workgroupBarrier();
 
@@ -91,10 +113,11 @@ fn main(
       let jmax = select(keyEnd, row + 1u, P.causal != 0u); // exclusive bound of visible keys
       var tmax = NEG;
       for (var jj = 0u; jj < BC; jj++) {
-        var dot = 0.0;
-        for (var c = 0u; c < DMAX; c++) {
-          dot += q[c] * Kt[jj * DMAX + c];
+        var dot4 = vec4<f32>(0.0);
+        for (var c4 = 0u; c4 < D4; c4++) {
+          dot4 += q[c4] * Kt[jj * D4 + c4];
         }
+        let dot = (dot4.x + dot4.y) + (dot4.z + dot4.w);
         let visible = key0 + jj < jmax;
         s[jj] = select(NEG, dot, visible);
         tmax = max(tmax, s[jj]);
@@ -103,14 +126,14 @@ fn main(
         let mnew = max(m, tmax);
         let alpha = select(exp(m - mnew), 0.0, m <= NEG); // nothing accumulated yet
         l *= alpha;
-        for (var c = 0u; c < DMAX; c++) {
-          acc[c] *= alpha;
+        for (var c4 = 0u; c4 < D4; c4++) {
+          acc[c4] *= alpha;
         }
         for (var jj = 0u; jj < BC; jj++) {
           let p = select(0.0, exp(s[jj] - mnew), s[jj] > NEG);
           l += p;
-          for (var c = 0u; c < DMAX; c++) {
-            acc[c] += p * Vt[jj * DMAX + c];
+          for (var c4 = 0u; c4 < D4; c4++) {
+            acc[c4] += p * Vt[jj * D4 + c4];
           }
         }
         m = mnew;
@@ -122,10 +145,8 @@ fn main(
   if (live) {
     let inv = 1.0 / l;
     let obase = (head * n + row) * dv;
-    for (var c = 0u; c < DMAX; c++) {
-      if (c < dv) {
-        O[obase + c] = acc[c] * inv;
-      }
+    for (var c = 0u; c < dv; c++) {
+      O[obase + c] = acc[c / 4u][c % 4u] * inv;
     }
   }
 }
