@@ -53,6 +53,8 @@ export interface RunOptions {
   reference?: 'auto' | 'cpu' | 'gpu' | 'none';
   /** map to read back: 'auto' (full map up to N = 1024, else the first 256 rows), none, or a request */
   map?: 'auto' | 'none' | MapRequest;
+  /** further map windows to read back from the same plan (e.g. the CLI's full H×N×N map) */
+  extraMaps?: MapRequest[];
   /** keep the output (Float32Array) in the result */
   keepOutput?: boolean;
   /** time exact flash on the same shape and report the ratio (default true) */
@@ -80,6 +82,8 @@ export interface RunResult {
   /** the variant's map window and exact attention's map over the same window */
   map?: MapWindow;
   exactMap?: MapWindow;
+  /** the windows of RunOptions.extraMaps, in order */
+  extraMaps?: MapWindow[];
   output?: Float32Array;
   bytesAllocated?: number;
   adapter?: AdapterSummary;
@@ -207,6 +211,14 @@ async function runOnGpu(
       if (mapReq && plan.readMap) {
         progress('reading the map');
         result.map = await plan.readMap(mapReq);
+      }
+      if (opts.extraMaps?.length) {
+        if (!plan.readMap) throw new GpuError('unsupported', `${variant.label} has no attention map`);
+        result.extraMaps = [];
+        for (const req of opts.extraMaps) {
+          check();
+          result.extraMaps.push(await plan.readMap(req));
+        }
       }
 
       progress('measuring error');

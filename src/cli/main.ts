@@ -7,6 +7,7 @@ import type { ParamSpec, ParamValues } from '../params/schema';
 import { parseValue } from '../params/schema';
 import { runParams } from '../bench/run-params';
 import { runOne, runSweep, type RunResult, type RunSpec, type UserInputs } from '../bench/runner';
+import type { MapRequest } from '../attention/types';
 import { resultToRow, EXTRA_COLUMNS } from '../bench/rows';
 import { toCsv } from '../bench/csv';
 import { parseNpy, writeNpy, asAttentionTensor } from '../workloads/npy';
@@ -186,32 +187,26 @@ async function cmdRun(args: string[]): Promise<number> {
     params,
     run: { n: inputs.n, d: inputs.d, heads: inputs.heads, causal: Boolean(values.causal), workload: 'file', seed: '', logitScale: 1 },
   };
+  // the full map, read in windows of ≤ 64 MiB
+  const n = inputs.n;
+  const extraMaps: MapRequest[] = [];
+  if (values['map-out']) {
+    if (!variant.supports.map) fail(`variant ${variant.id} has no attention map`);
+    const rowsPerRead = Math.max(1, Math.floor((64 * 1024 * 1024) / (4 * n)));
+    for (let head = 0; head < inputs.heads; head++) {
+      for (let row0 = 0; row0 < n; row0 += rowsPerRead) extraMaps.push({ kind: 'rows', head, row0, rows: Math.min(rowsPerRead, n - row0) });
+    }
+  }
   const host = openHost();
-  const r = await runOne(host, spec, { inputs, timing: false, keepOutput: true, map: 'none', compareExact: false });
+  const r = await runOne(host, spec, { inputs, timing: false, keepOutput: true, map: 'none', compareExact: false, extraMaps });
   if (r.status !== 'ok') {
     process.stderr.write(`error: ${r.message}\n`);
     return r.status === 'invalid' ? 2 : 1;
   }
   writeNpy32(values.out!, r.output!, v.npy.shape.length === 2 ? [inputs.n, inputs.dv] : [inputs.heads, inputs.n, inputs.dv]);
   if (values['map-out']) {
-    const gpu = await host.get();
-    const plan = await variant.plan(gpu, r.shape, r.params, {
-      q: gpu.upload('q', Float32Array.from(inputs.q)),
-      k: gpu.upload('k', Float32Array.from(inputs.k)),
-      v: gpu.upload('v', Float32Array.from(inputs.v)),
-    });
-    if (!plan.readMap) fail(`variant ${variant.id} has no attention map`);
-    const n = inputs.n;
     const map = new Float32Array(inputs.heads * n * n);
-    const rowsPerRead = Math.max(1, Math.floor((64 * 1024 * 1024) / (4 * n)));
-    for (let h = 0; h < inputs.heads; h++) {
-      for (let row0 = 0; row0 < n; row0 += rowsPerRead) {
-        const rows = Math.min(rowsPerRead, n - row0);
-        const w = await plan.readMap({ kind: 'rows', head: h, row0, rows });
-        map.set(w.data, (h * n + row0) * n);
-      }
-    }
-    plan.destroy();
+    for (const w of r.extraMaps!) map.set(w.data, (w.head * n + w.row0) * n);
     writeNpy32(values['map-out'], map, v.npy.shape.length === 2 ? [n, n] : [inputs.heads, n, n]);
   }
   const err = r.errors ? `; error vs ${r.reference}: rel. Frobenius ${fmt(r.errors.relFro)}, max |Δ| ${fmt(r.errors.maxAbs)}` : '';
