@@ -49,6 +49,8 @@ export interface RunOptions {
   /** time the forward (default true) */
   timing?: boolean;
   trials?: number;
+  /** warm-up forwards before timing (default 2, spec/benchmarks.md step 3) */
+  warmup?: number;
   /** which reference to measure error against (default auto: cpu ≤ 1024 < gpu) */
   reference?: 'auto' | 'cpu' | 'gpu' | 'none';
   /** map to read back: 'auto' (full map up to N = 1024, else the first 256 rows), none, or a request */
@@ -193,10 +195,10 @@ async function runOnGpu(
 
       if (opts.timing ?? true) {
         progress('timing');
-        result.timing = await timePlan(gpu, plan, { trials: opts.trials, signal: opts.signal });
+        result.timing = await timePlan(gpu, plan, { trials: opts.trials, warmup: opts.warmup, signal: opts.signal });
         if (exactPlan && wantExact) {
           progress('timing exact flash');
-          result.exactTiming = await timePlan(gpu, exactPlan, { trials: opts.trials, signal: opts.signal });
+          result.exactTiming = await timePlan(gpu, exactPlan, { trials: opts.trials, warmup: opts.warmup, signal: opts.signal });
         } else if (isExactFlash) result.exactTiming = result.timing;
         if (result.exactTiming) result.speedupVsExact = result.exactTiming.medianMs / result.timing.medianMs;
       } else {

@@ -27,7 +27,7 @@ const HELP = `attention playground CLI (WebGPU through Dawn)
 
   bench --variant ID[,ID...] --n N[,N...] --d D --csv FILE
       [--heads H] [--causal] [--workload W] [--seed S] [--logit-scale X]
-      [--set NAME=VALUE[,VALUE...]]... [--trials T] [--no-exact]
+      [--set NAME=VALUE[,VALUE...]]... [--trials T] [--warmup W] [--no-exact]
       a sweep over every combination; one CSV row per point, progress on stderr
 
 Exit status: 0 ok, 1 a run failed, 2 bad arguments or unreadable input.`;
@@ -240,6 +240,7 @@ async function cmdBench(args: string[]): Promise<number> {
     'logit-scale': { type: 'string' },
     set: { type: 'string', multiple: true },
     trials: { type: 'string' },
+    warmup: { type: 'string' },
     csv: { type: 'string' },
     'no-exact': { type: 'boolean' },
   });
@@ -259,6 +260,8 @@ async function cmdBench(args: string[]): Promise<number> {
   };
   const trials = values.trials ? Number(values.trials) : 5;
   if (!Number.isInteger(trials) || trials < 1 || trials > 100) fail(`--trials must be an integer in 1…100, got ${values.trials}`);
+  const warmup = values.warmup ? Number(values.warmup) : 2;
+  if (!Number.isInteger(warmup) || warmup < 0 || warmup > 100) fail(`--warmup must be an integer in 0…100, got ${values.warmup}`);
   const sets = parseSets(values.set);
   for (const name of sets.keys()) {
     if (!ids.some((id) => getVariant(id).params.some((s) => s.name === name))) fail(`no selected variant has a parameter "${name}"`);
@@ -286,6 +289,7 @@ async function cmdBench(args: string[]): Promise<number> {
   let failed = 0;
   await runSweep(host, specs, {
     trials,
+    warmup,
     compareExact: !values['no-exact'],
     map: 'none',
     onProgress: () => {},

@@ -68,10 +68,13 @@ export async function timePlan(gpu: Gpu, plan: Plan, opts: TimingOptions = {}): 
   const useTimestamps = gpu.hasTimestamps && !opts.forceWall;
   const timer = useTimestamps ? new TimestampTimer(gpu, plan.parts) : new WallTimer(gpu);
   try {
-    // calibrate R from one forward
-    check();
-    const one = await timer.time(plan, 1);
-    const repeats = plan.parts > 1 ? 1 : Math.max(1, Math.min(maxRepeats, Math.ceil(minSpan / Math.max(one, 1e-3))));
+    // calibrate R from one forward (a plan split into parts is long work: R = 1, no calibration)
+    let repeats = 1;
+    if (plan.parts === 1) {
+      check();
+      const one = await timer.time(plan, 1);
+      repeats = Math.max(1, Math.min(maxRepeats, Math.ceil(minSpan / Math.max(one, 1e-3))));
+    }
     const samples: number[] = [];
     for (let t = 0; t < trials; t++) {
       check();
