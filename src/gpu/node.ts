@@ -40,7 +40,8 @@ export function nodeGpuHost(onNotice?: (message: string) => void): GpuHost {
   }, onNotice);
 }
 
-async function openDevice(): Promise<Gpu> {
+/** A new Dawn device (not the shared one): for device-loss recovery and its tests. */
+export async function openDevice(): Promise<Gpu> {
   const { gpu, userAgent } = loadDawn();
   try {
     return await openGpu(gpu, { userAgent, keep: keepAlive });
