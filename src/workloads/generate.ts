@@ -1,42 +1,52 @@
 // Seeded attention inputs (spec/variants.md §7). These definitions are part of the product:
 // the UI, the CLI and the benchmark CSV name a workload and a seed, and anyone must be able
-// to regenerate exactly the same Q, K, V from them — in any browser or in Node.
+// to regenerate exactly the same Q, K, V from them — in any browser or in Node. (An
+// independent NumPy re-implementation of this comment, tests/data/workloads/make.py,
+// checks it.)
 //
 // Layout: q and k are H×N×d, v is H×N×dv, row-major (head, then token, then channel).
 //
-// Randomness. Every head h draws from four independent streams, each an Rng
-// (src/workloads/rng.ts) seeded with a hash of (seed, h, stream): Q, K, V and "structure"
-// (frequencies, centres, assignments). Hence head h's tensors do not depend on how many
-// heads there are, q and k do not depend on dv, and the gaussian workload's first N' rows
-// are the same for every N ≥ N'. All transcendental functions come from
-// src/workloads/portable-math.ts, so the values are bit-identical across JavaScript engines.
+// Randomness. Head h draws from four Rng streams (src/workloads/rng.ts): s = 0 for q's
+// noise, 1 for k's, 2 for v's, 3 for "structure" (frequencies, centres, assignments). The
+// stream's seed is, in uint32 arithmetic,
+//     fmix32(fmix32(seed ⊕ 0x6a09e667) + (4h + s + 1)·0x9e3779b9)
+// with fmix32 MurmurHash3's finalizer. For one seed no two streams share a seed; head h's
+// tensors do not depend on how many heads there are, q and k do not depend on dv, and the
+// gaussian workload's first N' rows are the same for every N ≥ N'. Within a stream, values
+// are drawn in the order written below; "row-major" means token by token, channel by
+// channel. All transcendental functions come from src/workloads/portable-math.ts, so the
+// values are bit-identical across JavaScript engines.
 //
-// Workloads (t = 0 … N−1 is the token position, "N(0,1)" a fresh standard normal):
-// - gaussian: every entry of q, k, v is i.i.d. N(0,1). The worst case for low-rank
-//   approximations (the N×N logit matrix is full rank).
-// - smooth: each channel of each tensor is a sum of 3 low-frequency sinusoids over the
-//   position t/N plus noise:  x[t,c] = Σ_{s<3} a_s·sin(2π(f_s·t/N + φ_s)) + 0.1·N(0,1),
-//   with f_s uniform in [0.5, 4) cycles over the sequence, φ_s uniform in [0, 1) turns and
-//   a_s = N(0,1)/√3, drawn independently per tensor, channel and sinusoid (q, k, v are
-//   independent). Attention is smooth along both axes: the easy case for low-rank methods.
-// - clustered: C = clamp(round(√N), 2, 64) centres μ_c = σ·N(0, I_d) with σ = 3·d^(−1/4);
-//   token t picks a centre a_t uniformly; q_t = μ_{a_t} + 0.3·N(0, I), k_t = μ_{a_t} +
-//   0.3·N(0, I) (the same centre, independent noise); v_t = N(0, I_dv). The choice of σ
-//   makes the mean logit between a query and a key of its own cluster |μ|²/√d ≈ 9 for
-//   every d, against about 0 ± 9/√d across clusters, so at logit scale 1 each query spends
-//   almost all of its attention, spread fairly evenly, on its own cluster (at d = 64 the
-//   entries have an r.m.s. of about 1.1, comparable to the gaussian workload).
-// - local: rotary-style position codes. With P = ⌊d/2⌋ frequencies f_p = N(0,1)/(2π·ℓ)
-//   (turns per token, ℓ = LOCAL_LENGTH = 8 tokens), channel pair p of a token at position t
-//   is a·(cos 2πf_p·t, sin 2πf_p·t), the same for q and k, plus 0.1·N(0,1) noise each, so
+// Workloads (t = 0 … N−1 is the token position, N(0,1) a standard normal = Rng.normal(),
+// U[0,1) a uniform = Rng.next()):
+// - gaussian: q, k, v are i.i.d. N(0,1), row-major from streams 0, 1, 2. The worst case for
+//   low-rank approximations (the N×N logit matrix is full rank).
+// - smooth: each channel c of each tensor is a sum of 3 low-frequency sinusoids over the
+//   position t/N plus noise,
+//       x[t,c] = Σ_{s<3} a_cs·sin(2π(f_cs·t/N + φ_cs)) + 0.1·N(0,1),
+//   with f_cs = 0.5 + 3.5·U[0,1) cycles over the sequence, φ_cs = U[0,1) turns and
+//   a_cs = N(0,1)/√3. q, k, v are independent: each tensor's stream (0, 1, 2) first draws
+//   (f, φ, a) for c = 0…, s = 0…2, then its noise row-major. Attention is smooth along both
+//   axes: the easy case for low-rank methods. (Evaluated with a rotation recurrence
+//   re-anchored every 64 tokens: within ~1e-14 of the formula.)
+// - clustered: C = clamp(round(√N), 2, 64) centres μ_c = σ·N(0, I_d), σ = 3·d^(−1/4), then
+//   one centre a_t = Rng.int(C) per token, all from stream 3; q_t = μ_{a_t} + 0.3·N(0, I_d)
+//   and k_t = μ_{a_t} + 0.3·N(0, I_d) (the same centre, noise from streams 0 and 1);
+//   v = N(0,1) from stream 2. The choice of σ makes the mean logit between a query and a key
+//   of its own cluster |μ|²/√d ≈ 9 for every d, against 0 ± 9/√d across clusters, so at
+//   logit scale 1 each query spends almost all of its attention, spread fairly evenly, on
+//   its own cluster (at d = 64 the entries have an r.m.s. of about 1.1, like gaussian's).
+// - local: rotary-style position codes. P = ⌊d/2⌋ frequencies f_p = N(0,1)/(2π·ℓ) turns
+//   per token (ℓ = 8 tokens) from stream 3; channels (2p, 2p+1) of token t are
+//   a·(cos 2πf_p·t, sin 2πf_p·t), the same for q and k, plus 0.1·N(0,1) noise (row-major
+//   from streams 0 and 1; with odd d the last channel is that noise only). Then
 //       q_i·k_j ≈ a²·Σ_p cos(2πf_p·(i − j)) ≈ a²·P·exp(−(i − j)²/(2ℓ²))
 //   (random Fourier features of a Gaussian kernel): the logits peak on the diagonal and
-//   fall off over ~ℓ tokens. The amplitude a = √(L·√d/P) puts the diagonal logit
-//   q_i·k_i/√d at L = LOCAL_PEAK_LOGIT = 12 for every d, so at logit scale 1 and d = 64 the
-//   softmax is clearly banded (a query's mass within ±3ℓ tokens is > 0.9 at N = 4096; the
-//   unit tests check this). With odd d the last channel is noise only; with d = 1 the
-//   whole of q and k is noise (no position code fits in one channel), which is valid,
-//   unstructured input. v = N(0,1).
+//   fall off over ~ℓ tokens. a = √(12·√d/P) puts the diagonal logit q_i·k_i/√d at 12 for
+//   every d, so at logit scale 1 and d = 64 the softmax is clearly banded (a query's mass
+//   within ±3ℓ tokens is ≈ 0.99 at N = 4096, ≈ 0.97 at N = 16384; the unit tests check
+//   it). With d = 1 q and k are noise only (no position code fits in one channel): valid,
+//   unstructured input. v = N(0,1) from stream 2.
 // Finally q is multiplied by logitScale (> 1 sharpens the softmax, < 1 flattens it).
 
 import { cosTurns, sinTurns } from './portable-math';
@@ -58,6 +68,8 @@ export interface WorkloadOptions {
 
 /** Number of sinusoids per channel of the smooth workload. */
 const SMOOTH_TERMS = 3;
+/** The smooth workload re-evaluates its sinusoids exactly every this many tokens. */
+const SMOOTH_ANCHOR = 64;
 /** Noise level of the smooth workload. */
 const SMOOTH_NOISE = 0.1;
 /** Noise level of q and k around their cluster centre. */
@@ -110,7 +122,12 @@ function fillNormal(rng: Rng, dst: Float64Array, offset: number, count: number):
   for (let i = 0; i < count; i++) dst[offset + i] = rng.normal();
 }
 
-/** One N×cols block of the smooth workload. */
+/**
+ * One N×cols block of the smooth workload. Each sinusoid is advanced from token to token by
+ * a rotation (angle-addition recurrence), re-anchored to the exact formula every
+ * SMOOTH_ANCHOR tokens: 64× fewer sine evaluations, and the values stay within ~1e-14 of
+ * the closed form (still bit-reproducible: only +, −, × between anchors).
+ */
 function fillSmooth(rng: Rng, dst: Float64Array, offset: number, n: number, cols: number): void {
   const terms = cols * SMOOTH_TERMS;
   const freq = new Float64Array(terms);
@@ -122,15 +139,36 @@ function fillSmooth(rng: Rng, dst: Float64Array, offset: number, n: number, cols
     phase[j] = rng.next();
     amp[j] = rng.normal() * ampScale;
   }
+  // current sin/cos of every sinusoid, and the rotation by one token (f/N turns)
+  const sin = new Float64Array(terms);
+  const cos = new Float64Array(terms);
+  const stepCos = new Float64Array(terms);
+  const stepSin = new Float64Array(terms);
+  for (let j = 0; j < terms; j++) {
+    stepCos[j] = cosTurns(freq[j] / n);
+    stepSin[j] = sinTurns(freq[j] / n);
+  }
   for (let t = 0; t < n; t++) {
-    const pos = t / n;
-    const row = offset + t * cols;
-    for (let c = 0; c < cols; c++) {
-      let x = 0;
-      for (let s = c * SMOOTH_TERMS; s < (c + 1) * SMOOTH_TERMS; s++) {
-        x += amp[s] * sinTurns(freq[s] * pos + phase[s]);
+    if (t % SMOOTH_ANCHOR === 0) {
+      const pos = t / n;
+      for (let j = 0; j < terms; j++) {
+        const turns = freq[j] * pos + phase[j];
+        sin[j] = sinTurns(turns);
+        cos[j] = cosTurns(turns);
       }
+    }
+    const row = offset + t * cols;
+    for (let c = 0, j = 0; c < cols; c++) {
+      let x = 0;
+      for (let e = 0; e < SMOOTH_TERMS; e++, j++) x += amp[j] * sin[j];
       dst[row + c] = x + SMOOTH_NOISE * rng.normal();
+    }
+    // advance every sinusoid by one token: angle + 2π·f/N
+    for (let j = 0; j < terms; j++) {
+      const s0 = sin[j];
+      const c0 = cos[j];
+      sin[j] = s0 * stepCos[j] + c0 * stepSin[j];
+      cos[j] = c0 * stepCos[j] - s0 * stepSin[j];
     }
   }
 }
