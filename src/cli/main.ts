@@ -10,6 +10,7 @@ import { runOne, runSweep, type RunResult, type RunSpec, type UserInputs } from 
 import type { MapRequest } from '../attention/types';
 import { resultToRow, EXTRA_COLUMNS } from '../bench/rows';
 import { toCsv } from '../bench/csv';
+import { measureMatmul } from '../bench/matmul';
 import { parseNpy, writeNpy, asAttentionTensor } from '../workloads/npy';
 import { nodeGpuHost } from '../gpu/node';
 import type { GpuHost } from '../gpu/gpu';
@@ -30,6 +31,10 @@ const HELP = `attention playground CLI (WebGPU through Dawn)
       [--set NAME=VALUE[,VALUE...]]... [--trials T] [--warmup W] [--no-exact]
       a sweep over every combination; one CSV row per point, progress on stderr
 
+  matmul [--n N]
+      the adapter's tiled n×n×n matmul GFLOP/s (default n = 1024): the yardstick the
+      benchmarks compare each kernel's GFLOP/s with
+
 Exit status: 0 ok, 1 a run failed, 2 bad arguments or unreadable input.`;
 
 class UsageError extends Error {}
@@ -47,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdRun(rest);
     case 'bench':
       return cmdBench(rest);
+    case 'matmul':
+      return cmdMatmul(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -54,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP + '\n');
       return command === undefined ? 2 : 0;
     default:
-      fail(`unknown command "${command}" (commands: variants, run, bench, help)`);
+      fail(`unknown command "${command}" (commands: variants, run, bench, matmul, help)`);
   }
 }
 
@@ -307,6 +314,19 @@ async function cmdBench(args: string[]): Promise<number> {
   });
   process.stderr.write(`wrote ${rows.length} rows to ${values.csv}${failed ? ` (${failed} not ok)` : ''}\n`);
   return failed ? 1 : 0;
+}
+
+async function cmdMatmul(args: string[]): Promise<number> {
+  const { values } = parse(args, { n: { type: 'string' }, trials: { type: 'string' } });
+  const n = values.n ? Number(values.n) : 1024;
+  if (!Number.isInteger(n) || n < 1 || n > 8192) fail(`--n must be an integer in 1…8192, got ${values.n}`);
+  const gpu = await openHost().get();
+  const m = await measureMatmul(gpu, n, { trials: values.trials ? Number(values.trials) : 5 });
+  const a = gpu.adapter;
+  process.stdout.write(
+    JSON.stringify({ n, medianMs: m.timing.medianMs, minMs: m.timing.minMs, timingSource: m.timing.source, gflopsPerS: m.gflopsPerS, adapter: `${a.vendor} ${a.architecture} ${a.description}`.trim(), isFallback: a.isFallback }) + '\n',
+  );
+  return 0;
 }
 
 main(process.argv.slice(2)).then(
