@@ -62,6 +62,11 @@ export interface RunOptions {
   /** time exact flash on the same shape and report the ratio (default true) */
   compareExact?: boolean;
   inputs?: UserInputs;
+  /**
+   * Exact-flash timings already measured, by shape (runSweep shares one across its points so
+   * exact attention is timed once per shape, not once per point).
+   */
+  exactTimings?: Map<string, Timing>;
   signal?: AbortSignal;
   onProgress?: (stage: string) => void;
 }
@@ -193,13 +198,24 @@ async function runOnGpu(
       result.bytesAllocated = plan.bytesAllocated;
       check();
 
+      let exactRan = false; // has exactPlan's output been computed?
+      const shapeKey = `${shape.n}|${shape.d}|${shape.dv}|${shape.heads}|${shape.causal}`;
       if (opts.timing ?? true) {
         progress('timing');
-        result.timing = await timePlan(gpu, plan, { trials: opts.trials, warmup: opts.warmup, signal: opts.signal });
-        if (exactPlan && wantExact) {
-          progress('timing exact flash');
-          result.exactTiming = await timePlan(gpu, exactPlan, { trials: opts.trials, warmup: opts.warmup, signal: opts.signal });
-        } else if (isExactFlash) result.exactTiming = result.timing;
+        const timingOpts = { trials: opts.trials, warmup: opts.warmup, signal: opts.signal };
+        result.timing = await timePlan(gpu, plan, timingOpts);
+        if (isExactFlash) {
+          result.exactTiming = result.timing;
+          opts.exactTimings?.set(shapeKey, result.timing);
+        } else if (exactPlan && wantExact) {
+          result.exactTiming = opts.exactTimings?.get(shapeKey);
+          if (!result.exactTiming) {
+            progress('timing exact flash');
+            result.exactTiming = await timePlan(gpu, exactPlan, timingOpts);
+            opts.exactTimings?.set(shapeKey, result.exactTiming);
+            exactRan = true;
+          }
+        }
         if (result.exactTiming) result.speedupVsExact = result.exactTiming.medianMs / result.timing.medianMs;
       } else {
         await runForward(gpu, plan);
@@ -234,7 +250,7 @@ async function runOnGpu(
         }
       } else if (refKind === 'gpu-exact') {
         const ep = exactPlan ?? plan; // exact flash is its own reference
-        if (exactPlan && !(opts.timing ?? true)) await runForward(gpu, exactPlan);
+        if (exactPlan && !exactRan) await runForward(gpu, exactPlan);
         const refOut = ep === plan ? out : await gpu.read(ep.output, 0, shape.heads * shape.n * shape.dv * 4);
         result.errors = outputErrors(out, refOut, shape.heads * shape.n, shape.dv);
         if (mapReq && (exactPlan ?? plan).readMap) result.exactMap = ep === plan ? result.map : await ep.readMap!(mapReq);
@@ -259,9 +275,10 @@ export interface SweepOptions extends RunOptions {
 /** Runs specs one after another; a failed point is a result row, and the sweep goes on. */
 export async function runSweep(host: GpuHost, specs: RunSpec[], opts: SweepOptions = {}): Promise<RunResult[]> {
   const results: RunResult[] = [];
+  const shared = { ...opts, exactTimings: opts.exactTimings ?? new Map<string, Timing>() };
   for (const spec of specs) {
     if (opts.signal?.aborted) throw abortError();
-    const r = await runOne(host, spec, opts);
+    const r = await runOne(host, spec, shared);
     results.push(r);
     opts.onResult?.(r, results.length, specs.length);
   }
