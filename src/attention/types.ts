@@ -63,6 +63,25 @@ export interface MapWindow {
   signed: boolean;
 }
 
+/**
+ * Variant-specific results shown by the UI's generic "details" panel and written to the CSV
+ * (metrics with a csvColumn): e.g. Nyström's pinv residual, Fastmax's positivity indicator,
+ * CAST's coverage and its per-token cluster strip.
+ */
+export type Extra =
+  | { kind: 'metric'; id: string; label: string; value: number | null; help?: string; csvColumn?: string }
+  | { kind: 'note'; id: string; text: string; tone?: 'info' | 'warning' }
+  /** one value per token along the sequence (a category index or a number), drawn as a strip */
+  | { kind: 'strip'; id: string; label: string; values: ArrayLike<number>; categorical: boolean; help?: string };
+
+/** A second reference some variants are also judged against (e.g. Fastmax: softmax of its own normalized logits). */
+export interface AltReference {
+  id: string;
+  label: string;
+  /** H×N×dv float64 output of the alternative reference */
+  out(x: Inputs64, p: ParamValues): Float64Array;
+}
+
 export interface Plan {
   /**
    * Number of parts one forward is split into. Each part is sized by the plan to stay well
@@ -77,6 +96,8 @@ export interface Plan {
   readonly bytesAllocated: number;
   /** Reads a window of the attention map (runs its own kernels; the forward need not have run). */
   readMap?(req: MapRequest): Promise<MapWindow>;
+  /** Variant-specific results after a forward has run (read from GPU buffers or derived). */
+  extras?(): Promise<Extra[]>;
   destroy(): void;
 }
 
@@ -95,6 +116,10 @@ export interface AttentionVariant {
   supports: VariantSupports;
   /** Human-readable problems with this shape/params; [] = ok. */
   validate(shape: Shape, p: ParamValues): string[];
+  /** Things the user should know about this configuration before running (shown by the controls). */
+  notes?(shape: Shape, p: ParamValues): Extra[];
+  /** Further references the output is compared with, besides exact softmax attention. */
+  altReferences?: AltReference[];
   reference(x: Inputs64, p: ParamValues): ReferenceResult;
   plan(gpu: Gpu, shape: Shape, p: ParamValues, inputs: GpuInputs): Promise<Plan>;
   cost(shape: Shape, p: ParamValues): Cost;

@@ -69,6 +69,11 @@ export function resultToRow(r: RunResult): CsvRow {
     row.user_agent = r.adapter.userAgent;
     row.features = r.adapter.features.join(' ');
   }
+  for (const [id, alt] of Object.entries(r.altErrors ?? {})) {
+    row[`err_rel_fro_vs_${id}`] = alt.errors.relFro;
+    row[`err_max_abs_vs_${id}`] = alt.errors.maxAbs;
+  }
+  for (const x of r.extras ?? []) if (x.kind === 'metric' && x.csvColumn) row[x.csvColumn] = x.value;
   row.status = r.status;
   row.message = r.message;
   return row;

@@ -6,7 +6,7 @@
 // timed repetitions → read the output (+ a map window) → error against exact attention
 // (float64 CPU reference up to N = 1024, the GPU exact flash output above) → result row.
 // A run that fails becomes a result with status skipped-oom / skipped-limit / error.
-import type { AttentionVariant, Cost, Inputs64, MapRequest, MapWindow, Plan, Shape } from '../attention/types';
+import type { AttentionVariant, Cost, Extra, Inputs64, MapRequest, MapWindow, Plan, Shape } from '../attention/types';
 import { getVariant, validateRun, variantParams } from '../attention/registry';
 import { exactReference } from '../attention/exact/reference';
 import type { ParamValues } from '../params/schema';
@@ -86,6 +86,10 @@ export interface RunResult {
   reference: ReferenceKind;
   errors?: OutputErrors;
   mapErrors?: MapErrors;
+  /** errors against the variant's alternative references (cpu-f64, N ≤ 1024), by reference id */
+  altErrors?: Record<string, { label: string; errors: OutputErrors }>;
+  /** the variant's notes for this configuration and its extras after the run */
+  extras?: Extra[];
   /** the variant's map window and exact attention's map over the same window */
   map?: MapWindow;
   exactMap?: MapWindow;
@@ -258,6 +262,13 @@ async function runOnGpu(
       if (result.map && result.exactMap) {
         result.mapErrors = mapErrors(result.map.data, result.exactMap.data, result.map.rows, result.map.cols);
       }
+      if (variant.altReferences?.length && refKind !== 'none' && shape.n <= CPU_REFERENCE_MAX_N) {
+        result.altErrors = {};
+        for (const alt of variant.altReferences) {
+          result.altErrors[alt.id] = { label: alt.label, errors: outputErrors(out, alt.out(x64, params), shape.heads * shape.n, shape.dv) };
+        }
+      }
+      result.extras = [...(variant.notes?.(shape, params) ?? []), ...((await plan.extras?.()) ?? [])];
       progress('done');
       return result;
     });

@@ -1,0 +1,11 @@
+// Variant-specific UI panels (a stream player, a training loss curve, surrogate fitting…),
+// mounted by the app when that variant is selected. Everything generic — controls, maps,
+// errors, timing, notes, metrics and strips from `Extra` — needs no entry here.
+import type { ComponentType } from 'react';
+
+export interface VariantPanelProps {
+  variantId: string;
+}
+
+/** variant id → panels shown below the generic ones, in order */
+export const variantPanels: Record<string, { title: string; component: () => Promise<{ default: ComponentType<VariantPanelProps> }> }[]> = {};
