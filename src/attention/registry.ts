@@ -3,8 +3,9 @@
 import type { AttentionVariant, Shape } from './types';
 import { checkValues, defaults, type ParamValues } from '../params/schema';
 import { exactVariant } from './exact/variant';
+import { nystromVariant } from './nystrom/variant';
 
-export const variants: readonly AttentionVariant[] = [exactVariant];
+export const variants: readonly AttentionVariant[] = [exactVariant, nystromVariant];
 
 export function findVariant(id: string): AttentionVariant | undefined {
   return variants.find((v) => v.id === id);

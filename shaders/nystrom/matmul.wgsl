@@ -1,0 +1,158 @@
+// Batched tiled matrix product for Nyström attention (spec/variants.md §1) and the
+// continual engine's pseudo-inverse:
+//
+//   C_b = α · X_b · op(Y_b) + β·I          for every batch (head) b
+//   op(Y) = γ·I + σ·Y      (transY = 0, Y is inner×cols)
+//   op(Y) = Yᵀ              (transY = 1, Y is cols×inner; γ, σ ignored)
+//
+// which covers the score products (Q·K̃ᵀ, Q̃·Kᵀ, Q̃·K̃ᵀ), B·V, Z·(BV), F·W and the four
+// products of one pseudo-inverse step (P = A·Z, 15I − P·(7I − P), 13I − P·U, ¼·Z·W).
+// γ·I and β·I need a square operand; the host only sets them for square products.
+//
+// A workgroup computes a 64×64 tile of C (16×16 invocations, a 4×4 block each), the inner
+// dimension advancing in slabs of 16 staged in workgroup memory (as shaders/bench/matmul.wgsl).
+// Split-K (splits > 1): workgroup s of a tile covers inner indices [s·splitLen, (s+1)·splitLen)
+// and writes its partial tile to C at slot (b·splits + s); `sumSplits` adds the slots up.
+// Work is linearized as g = g0 + (wid.x + wid.y·nwg.x) over (batch, split, tile) so a long
+// product can be cut into parts (g0) and the grid folded into 2-D.
+
+struct Params {
+  rows: u32,
+  inner: u32,
+  cols: u32,
+  // element offsets of batch 0 and per-batch strides
+  xOff: u32,
+  yOff: u32,
+  cOff: u32,
+  xStride: u32,
+  yStride: u32,
+  cStride: u32,
+  // row strides (leading dimensions)
+  ldx: u32,
+  ldy: u32,
+  ldc: u32,
+  transY: u32,
+  tilesC: u32,
+  // tiles of one batch (tilesR · tilesC)
+  tiles: u32,
+  splits: u32,
+  splitLen: u32,
+  g0: u32,
+  // workgroups of this dispatch
+  groups: u32,
+  alpha: f32,
+  beta: f32,
+  gamma: f32,
+  sigma: f32,
+}
+
+const TM: u32 = 64u;
+const TK: u32 = 16u;
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read> Y: array<f32>;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+
+var<workgroup> Xs: array<f32, TM * TK>; // [row][k]
+var<workgroup> Ys: array<f32, TK * TM>; // [k][col]
+
+fn loadY(b: u32, k: u32, c: u32) -> f32 {
+  if (P.transY != 0u) {
+    return Y[P.yOff + b * P.yStride + c * P.ldy + k];
+  }
+  var y = P.sigma * Y[P.yOff + b * P.yStride + k * P.ldy + c];
+  if (k == c) {
+    y += P.gamma;
+  }
+  return y;
+}
+
+@compute @workgroup_size(16, 16)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) t: u32,
+) {
+  let local = wid.x + wid.y * nwg.x;
+  if (local >= P.groups) {
+    return; // whole workgroup: uniform
+  }
+  let g = P.g0 + local;
+  let perBatch = P.tiles * P.splits;
+  let b = g / perBatch;
+  let split = (g % perBatch) / P.tiles;
+  let tile = g % P.tiles;
+  let row0 = (tile / P.tilesC) * TM;
+  let col0 = (tile % P.tilesC) * TM;
+  let k0 = split * P.splitLen;
+  let k1 = min(P.inner, k0 + P.splitLen);
+  let xb = P.xOff + b * P.xStride;
+
+  var acc: array<vec4<f32>, 4>;
+  for (var slab = k0; slab < k1; slab += TK) {
+    for (var e = t; e < TM * TK; e += 256u) {
+      let r = row0 + e / TK;
+      let kx = slab + e % TK;
+      Xs[e] = select(0.0, X[xb + min(r, P.rows - 1u) * P.ldx + min(kx, P.inner - 1u)], r < P.rows && kx < k1);
+      let ky = slab + e / TM;
+      let c = col0 + e % TM;
+      var y = 0.0;
+      if (ky < k1 && c < P.cols) {
+        y = loadY(b, ky, c);
+      }
+      Ys[e] = y;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      let yv = vec4<f32>(Ys[kk * TM + lid.x * 4u], Ys[kk * TM + lid.x * 4u + 1u], Ys[kk * TM + lid.x * 4u + 2u], Ys[kk * TM + lid.x * 4u + 3u]);
+      for (var i = 0u; i < 4u; i++) {
+        acc[i] += Xs[(lid.y * 4u + i) * TK + kk] * yv;
+      }
+    }
+    workgroupBarrier();
+  }
+
+  let cb = P.cOff + (b * P.splits + split) * P.cStride;
+  for (var i = 0u; i < 4u; i++) {
+    let r = row0 + lid.y * 4u + i;
+    for (var j = 0u; j < 4u; j++) {
+      let c = col0 + lid.x * 4u + j;
+      if (r < P.rows && c < P.cols) {
+        var v = acc[i][j];
+        if (P.splits == 1u) {
+          v = P.alpha * v + select(0.0, P.beta, r == c);
+        }
+        C[cb + r * P.ldc + c] = v;
+      }
+    }
+  }
+}
+
+// C_b[r, c] = α · Σ_s X[xOff + (b·splits + s)·xStride + r·ldx + c]: the sum of split-K partials.
+// One invocation per element; g linearizes (batch, row, col).
+@compute @workgroup_size(64)
+fn sumSplits(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) t: u32,
+) {
+  let local = wid.x + wid.y * nwg.x;
+  if (local >= P.groups) {
+    return;
+  }
+  let e = (P.g0 + local) * 64u + t;
+  let per = P.rows * P.cols;
+  let b = e / per;
+  if (b >= P.tiles) {
+    return; // `tiles` holds the batch count here
+  }
+  let r = (e % per) / P.cols;
+  let c = e % P.cols;
+  var s = 0.0;
+  for (var k = 0u; k < P.splits; k++) {
+    s += X[P.xOff + (b * P.splits + k) * P.xStride + r * P.ldx + c];
+  }
+  C[P.cOff + b * P.cStride + r * P.ldc + c] = P.alpha * s;
+}
