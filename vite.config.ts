@@ -6,6 +6,8 @@ import react from '@vitejs/plugin-react';
 export default defineConfig(({ mode }) => ({
   base: './',
   plugins: mode === 'cli' ? [] : [react()],
+  // plotly.js (lazy chunk of the web app) reads Node's `global`; not needed by the CLI or tests
+  define: mode === 'cli' || mode === 'test' ? {} : { global: 'globalThis' },
   build:
     mode === 'cli'
       ? {
