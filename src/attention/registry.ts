@@ -4,8 +4,9 @@ import type { AttentionVariant, Shape } from './types';
 import { checkValues, defaults, type ParamValues } from '../params/schema';
 import { exactVariant } from './exact/variant';
 import { nystromVariant } from './nystrom/variant';
+import { fastmaxVariant } from './fastmax/variant';
 
-export const variants: readonly AttentionVariant[] = [exactVariant, nystromVariant];
+export const variants: readonly AttentionVariant[] = [exactVariant, nystromVariant, fastmaxVariant];
 
 export function findVariant(id: string): AttentionVariant | undefined {
   return variants.find((v) => v.id === id);

@@ -1,0 +1,170 @@
+// Fastmax normalization (spec/variants.md §5), two-stage and deterministic (no float atomics).
+//
+// `stats`  (stage 1): one workgroup = RB token rows of one head of Q or of K. Per row: the mean
+//          over the d channels (per-token centring, when `center`) and the squared norm of the
+//          centred row; the workgroup's largest squared norm goes to PART. The means go to MU
+//          (0 when centring is off), so the later kernels centre on the fly: no centred copy
+//          of Q and K is ever written.
+// `finish` (stage 2): one workgroup per head reduces its PART entries to the max-norms
+//          ‖q − mean‖_max, ‖k − mean‖_max and folds lim, T and a0, a1, a2 into the coefficients
+//          of the score in the *unscaled* centred dot product y = (q − μ_q)·(k − μ_k):
+//              x = α·y,  α = (lim/‖q‖_max)·(lim/‖k‖_max)/T   (α = 1/T without normalization)
+//              f = c0 + c1·y + c2·y²,  c0 = a0, c1 = a1·α, c2 = a2·α² (0 when p = 1).
+//          COEF[h·8 + …] = (c0, c1, c2, α, ‖q‖_max, ‖k‖_max, 0, 0); the max-norms are −1 when
+//          `stats` did not run (neither centring nor normalization). A max-norm of 0 (all
+//          centred vectors 0, e.g. d = 1) gives a scale of 0, as in the f64 reference.
+//
+// Rows are read through a workgroup tile of RB rows × CT channels: a block of rows of one head
+// is contiguous in memory, so each tile load reads runs of CT consecutive floats.
+
+struct Params {
+  n: u32, d: u32, dv: u32, heads: u32,
+  causal: u32, p: u32, nfeat: u32, chunk: u32,
+  chunks: u32, ftiles: u32, etiles: u32, rtiles: u32,
+  g0: u32, groups: u32, center: u32, normalize: u32,
+  lim: f32, invT: f32, a0: f32, a1: f32,
+  a2: f32, mode: u32, row0: u32, rows: u32,
+  pool: u32, pcols: u32, base: u32, head: u32,
+}
+
+const RB: u32 = 64u;
+const CT: u32 = 16u;
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> Q: array<f32>;
+@group(0) @binding(2) var<storage, read> K: array<f32>;
+@group(0) @binding(3) var<storage, read_write> MU: array<f32>;
+@group(0) @binding(4) var<storage, read_write> PART: array<f32>;
+@group(0) @binding(5) var<storage, read_write> COEF: array<f32>;
+
+var<workgroup> tile: array<f32, RB * (CT + 1u)>;
+var<workgroup> red: array<f32, RB>;
+
+fn ld(which: u32, idx: u32) -> f32 {
+  if (which == 0u) {
+    return Q[idx];
+  }
+  return K[idx];
+}
+
+// tile[r][cc] = X[row0 + r][c0 + cc] (0 past the block or past d); uniform control flow only
+fn loadTile(which: u32, base: u32, rows: u32, c0: u32, t: u32) {
+  for (var e = t; e < RB * CT; e += RB) {
+    let r = e / CT;
+    let c = c0 + e % CT;
+    var x = 0.0;
+    if (r < rows && c < P.d) {
+      x = ld(which, base + r * P.d + c);
+    }
+    tile[r * (CT + 1u) + e % CT] = x;
+  }
+}
+
+@compute @workgroup_size(RB)
+fn stats(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) t: u32,
+) {
+  let gl = wid.x + wid.y * nwg.x;
+  if (gl >= P.groups) {
+    return; // whole workgroup: uniform
+  }
+  let g = P.g0 + gl;
+  let perWhich = P.heads * P.rtiles;
+  let which = g / perWhich; // 0: Q, 1: K
+  let h = (g % perWhich) / P.rtiles;
+  let rt = g % P.rtiles;
+  let row0 = rt * RB;
+  let rows = min(RB, P.n - row0);
+  let base = (h * P.n + row0) * P.d;
+
+  var mean = 0.0;
+  if (P.center != 0u) {
+    var sum = 0.0;
+    for (var c0 = 0u; c0 < P.d; c0 += CT) {
+      loadTile(which, base, rows, c0, t);
+      workgroupBarrier();
+      for (var cc = 0u; cc < CT; cc++) {
+        sum += tile[t * (CT + 1u) + cc];
+      }
+      workgroupBarrier();
+    }
+    mean = sum / f32(P.d);
+  }
+  var sq = 0.0;
+  for (var c0 = 0u; c0 < P.d; c0 += CT) {
+    loadTile(which, base, rows, c0, t);
+    workgroupBarrier();
+    for (var cc = 0u; cc < CT; cc++) {
+      if (c0 + cc < P.d) {
+        let y = tile[t * (CT + 1u) + cc] - mean;
+        sq += y * y;
+      }
+    }
+    workgroupBarrier();
+  }
+  if (t < rows) {
+    MU[(which * P.heads + h) * P.n + row0 + t] = mean;
+  }
+  red[t] = select(0.0, sq, t < rows);
+  workgroupBarrier();
+  for (var s = RB / 2u; s > 0u; s /= 2u) {
+    if (t < s) {
+      red[t] = max(red[t], red[t + s]);
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u) {
+    PART[g] = red[0];
+  }
+}
+
+@compute @workgroup_size(RB)
+fn finish(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) t: u32,
+) {
+  let h = wid.x + wid.y * nwg.x;
+  if (h >= P.heads) {
+    return;
+  }
+  // mode = 1: stage 1 ran (PART holds the squared max-norms)
+  var norms = vec2<f32>(-1.0, -1.0);
+  if (P.mode != 0u) {
+    for (var which = 0u; which < 2u; which++) {
+      var m = 0.0;
+      for (var r = t; r < P.rtiles; r += RB) {
+        m = max(m, PART[(which * P.heads + h) * P.rtiles + r]);
+      }
+      red[t] = m;
+      workgroupBarrier();
+      for (var s = RB / 2u; s > 0u; s /= 2u) {
+        if (t < s) {
+          red[t] = max(red[t], red[t + s]);
+        }
+        workgroupBarrier();
+      }
+      norms[which] = sqrt(red[0]);
+      workgroupBarrier();
+    }
+  }
+  if (t == 0u) {
+    var alpha = P.invT;
+    if (P.normalize != 0u) {
+      let sq = select(0.0, P.lim / norms.x, norms.x > 0.0);
+      let sk = select(0.0, P.lim / norms.y, norms.y > 0.0);
+      alpha = sq * sk * P.invT;
+    }
+    let o = h * 8u;
+    COEF[o + 0u] = P.a0;
+    COEF[o + 1u] = P.a1 * alpha;
+    COEF[o + 2u] = select(0.0, P.a2 * alpha * alpha, P.p == 2u);
+    COEF[o + 3u] = alpha;
+    COEF[o + 4u] = norms.x;
+    COEF[o + 5u] = norms.y;
+    COEF[o + 6u] = 0.0;
+    COEF[o + 7u] = 0.0;
+  }
+}

@@ -1,0 +1,184 @@
+// Fastmax key moments of one chunk of keys (spec/variants.md §5), as one tiled product.
+//
+// With k̂ = [1, k − μ_k] (d + 1 entries, centred on the fly with MU) the key features are the
+// products ψ_f(k) = k̂_a·k̂_b over the pairs a ≤ b of PAIRS (f = 0 is (0, 0) = 1, then (0, b) = k_b,
+// then for p = 2 the symmetric-packed (a, b), 1 ≤ a ≤ b ≤ d). For the keys j of one chunk:
+//     ST[f][e]  = Σ_j ψ_f(k_j)·v_j[e]      (e < dv)   K̃ᵀV, Σ(k̃⊗k̃)vᵀ, and row 0 = Σv
+//     ST[f][dv] = Σ_j ψ_f(k_j)                        Σk̃, Σ(k̃⊗k̃), and ST[0][dv] = count
+// i.e. the (D × (dv+1)) matrix Ψᵀ·[V, 1] of the chunk. The lim/T scales are not applied here
+// (they are folded into the query-side coefficients), so the moments hold unscaled centred keys.
+//
+// One workgroup = 64 features (f ≥ 1) × 64 values of one chunk of one head; 256 invocations,
+// each owning 4 features × 4 values in registers. Per step TJ keys: the feature tile Ps (TJ × 64,
+// built from K in registers) and the value tile Vs (TJ × 64) go to workgroup memory, then each
+// invocation does TJ·16 multiply-adds. The extra column (Σψ) is accumulated by the workgroups of
+// the first value tile, the extra row (Σv) by those of the first feature tile — each spread over
+// all 256 invocations (feature/value × quarter of the keys), so no invocation idles.
+// A chunk writes its own slice of ST; the split-N partial sums are combined by scan.wgsl.
+
+struct Params {
+  n: u32, d: u32, dv: u32, heads: u32,
+  causal: u32, p: u32, nfeat: u32, chunk: u32,
+  chunks: u32, ftiles: u32, etiles: u32, rtiles: u32,
+  g0: u32, groups: u32, center: u32, normalize: u32,
+  lim: f32, invT: f32, a0: f32, a1: f32,
+  a2: f32, mode: u32, row0: u32, rows: u32,
+  pool: u32, pcols: u32, base: u32, head: u32,
+}
+
+const TF: u32 = 64u; // features per workgroup
+const TE: u32 = 64u; // values per workgroup
+const TJ: u32 = 16u; // keys per step
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> K: array<f32>;
+@group(0) @binding(2) var<storage, read> V: array<f32>;
+@group(0) @binding(3) var<storage, read> MU: array<f32>;
+@group(0) @binding(4) var<storage, read> PAIRS: array<u32>;
+@group(0) @binding(5) var<storage, read_write> ST: array<f32>;
+
+var<workgroup> Ps: array<vec4<f32>, TJ * 16u>; // [key][feature/4]
+var<workgroup> Vs: array<vec4<f32>, TJ * 16u>; // [key][value/4]
+var<workgroup> red: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) t: u32,
+) {
+  let gl = wid.x + wid.y * nwg.x;
+  if (gl >= P.groups) {
+    return; // whole workgroup: uniform
+  }
+  let g = P.g0 + gl;
+  let etile = g % P.etiles;
+  var r = g / P.etiles;
+  let ftile = r % P.ftiles;
+  r = r / P.ftiles;
+  let chunk = r % P.chunks;
+  let h = r / P.chunks;
+  let n = P.n;
+  let d = P.d;
+  let dv = P.dv;
+  let D = P.nfeat;
+  let W = dv + 1u;
+  let j0 = chunk * P.chunk;
+  let j1 = min(j0 + P.chunk, n);
+  let fbase = 1u + ftile * TF;
+  let e0 = etile * TE;
+  let tx = t % 16u; // value group (compute) / feature-or-value group (tile build)
+  let ty = t / 16u; // feature group (compute) / key of the step (tile build)
+
+  // the 4 features this invocation builds into Ps: fbase + tx·4 + u
+  var pa: array<u32, 4>;
+  var pb: array<u32, 4>;
+  var fok: array<bool, 4>;
+  for (var u = 0u; u < 4u; u++) {
+    let f = fbase + tx * 4u + u;
+    fok[u] = f < D;
+    let pr = PAIRS[min(f, D - 1u)];
+    pa[u] = pr & 0xffffu;
+    pb[u] = pr >> 16u;
+  }
+
+  var acc: array<vec4<f32>, 4>;
+  for (var u = 0u; u < 4u; u++) {
+    acc[u] = vec4<f32>(0.0);
+  }
+  var zacc = 0.0;
+  var sacc = 0.0;
+  let lane = t % 64u;
+  let quarter = t / 64u;
+
+  for (var jb = j0; jb < j1; jb += TJ) {
+    let j = jb + ty;
+    let jok = j < j1;
+    let row = h * n + min(j, n - 1u);
+    var mu = 0.0;
+    if (P.center != 0u) {
+      mu = MU[(P.heads + h) * n + min(j, n - 1u)];
+    }
+    var pv = vec4<f32>(0.0);
+    var vv = vec4<f32>(0.0);
+    if (jok) {
+      for (var u = 0u; u < 4u; u++) {
+        if (fok[u]) {
+          let ka = select(K[row * d + max(pa[u], 1u) - 1u] - mu, 1.0, pa[u] == 0u);
+          let kb = select(K[row * d + max(pb[u], 1u) - 1u] - mu, 1.0, pb[u] == 0u);
+          pv[u] = ka * kb;
+        }
+        let e = e0 + tx * 4u + u;
+        if (e < dv) {
+          vv[u] = V[row * dv + e];
+        }
+      }
+    }
+    Ps[t] = pv; // [ty][tx]
+    Vs[t] = vv;
+    workgroupBarrier();
+    // two-level sum (per step, then across steps): the error grows with C/TJ + TJ, not C
+    var part = array<vec4<f32>, 4>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+    for (var jj = 0u; jj < TJ; jj++) {
+      let pf = Ps[jj * 16u + ty];
+      let ve = Vs[jj * 16u + tx];
+      part[0] += pf.x * ve;
+      part[1] += pf.y * ve;
+      part[2] += pf.z * ve;
+      part[3] += pf.w * ve;
+    }
+    for (var u = 0u; u < 4u; u++) {
+      acc[u] += part[u];
+    }
+    if (etile == 0u) {
+      // Σψ of feature `lane` over this invocation's quarter of the step's keys
+      for (var jj = quarter * 4u; jj < quarter * 4u + 4u; jj++) {
+        zacc += Ps[jj * 16u + lane / 4u][lane % 4u];
+      }
+    }
+    if (ftile == 0u) {
+      // Σv of value `lane`
+      for (var jj = quarter * 4u; jj < quarter * 4u + 4u; jj++) {
+        sacc += Vs[jj * 16u + lane / 4u][lane % 4u];
+      }
+    }
+    workgroupBarrier();
+  }
+
+  let sb = (h * P.chunks + chunk) * D; // first state row of this chunk
+  for (var u = 0u; u < 4u; u++) {
+    let f = fbase + ty * 4u + u;
+    if (f < D) {
+      for (var c = 0u; c < 4u; c++) {
+        let e = e0 + tx * 4u + c;
+        if (e < dv) {
+          ST[(sb + f) * W + e] = acc[u][c];
+        }
+      }
+    }
+  }
+  if (etile == 0u) {
+    red[t] = zacc;
+    workgroupBarrier();
+    if (t < 64u) {
+      let f = fbase + t;
+      if (f < D) {
+        ST[(sb + f) * W + dv] = (red[t] + red[t + 64u]) + (red[t + 128u] + red[t + 192u]);
+      }
+    }
+    workgroupBarrier();
+  }
+  if (ftile == 0u) {
+    red[t] = sacc;
+    workgroupBarrier();
+    if (t < 64u) {
+      let e = e0 + t;
+      if (e < dv) {
+        ST[sb * W + e] = (red[t] + red[t + 64u]) + (red[t + 128u] + red[t + 192u]);
+      }
+      if (etile == 0u && t == 0u) {
+        ST[sb * W + dv] = f32(j1 - j0);
+      }
+    }
+  }
+}
