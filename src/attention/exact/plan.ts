@@ -8,15 +8,18 @@ import { packUniform, pow2Bucket } from '../../gpu/uniforms';
 import { GpuError } from '../../gpu/errors';
 import type { BindingKind } from '../../gpu/pipelines';
 import type { GpuInputs, MapRequest, MapWindow, Plan, Shape } from '../types';
+import { checkMapRequest } from '../map-request';
+
+// kept importable from here while other variants still import it from this module
+export { checkMapRequest };
 
 export const FLASH = { name: 'exact/flash', code: flashWgsl };
 export const MAP = { name: 'exact/map', code: mapWgsl };
 export const MATERIALIZED = { name: 'exact/materialized', code: materializedWgsl };
 
-/** query rows per flash workgroup (BR in flash.wgsl) */
+/** query rows per flash workgroup (BR in flash.wgsl; the cost model in variant.ts assumes it too) */
 export const FLASH_ROWS = 64;
-/** the map window and the pooled overview are capped at this many columns of output */
-export const MAP_MAX_POOLED_COLS = 2048;
+if (!/const BR: u32 = 64u;/.test(flashWgsl)) throw new Error('flash.wgsl BR differs from FLASH_ROWS');
 
 const FLASH_UNIFORM = {
   n: 'u32', d: 'u32', dv: 'u32', heads: 'u32', causal: 'u32', block0: 'u32', blocks: 'u32', groups: 'u32', scale: 'f32',
@@ -112,22 +115,6 @@ export async function planExact(gpu: Gpu, shape: Shape, impl: 'flash' | 'materia
     readMap,
     destroy: () => alloc.releaseAll(),
   };
-}
-
-/** Validates a map request against the shape; returns problems (empty = ok). */
-export function checkMapRequest(shape: Shape, req: MapRequest): string[] {
-  const errs: string[] = [];
-  if (!Number.isInteger(req.head) || req.head < 0 || req.head >= shape.heads) errs.push(`map head ${req.head} is not in 0…${shape.heads - 1}`);
-  if (req.kind === 'rows') {
-    if (!Number.isInteger(req.row0) || req.row0 < 0 || req.row0 >= shape.n) errs.push(`map window starts at row ${req.row0}, outside 0…${shape.n - 1}`);
-    if (!Number.isInteger(req.rows) || req.rows < 1 || req.row0 + req.rows > shape.n) errs.push(`map window of ${req.rows} rows from row ${req.row0} runs past N = ${shape.n}`);
-  } else {
-    if (!Number.isInteger(req.pool) || req.pool < 1) errs.push(`map pool must be a positive integer, got ${req.pool}`);
-    else if (Math.ceil(shape.n / req.pool) > MAP_MAX_POOLED_COLS) {
-      errs.push(`pooled map of N = ${shape.n} with pool ${req.pool} has ${Math.ceil(shape.n / req.pool)} columns; at most ${MAP_MAX_POOLED_COLS} (use pool ≥ ${Math.ceil(shape.n / MAP_MAX_POOLED_COLS)})`);
-    }
-  }
-  return errs;
 }
 
 async function readExactMap(gpu: Gpu, shape: Shape, inputs: GpuInputs, req: MapRequest): Promise<MapWindow> {

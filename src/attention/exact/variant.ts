@@ -2,7 +2,8 @@
 import type { AttentionVariant, Cost, Shape } from '../types';
 import type { ParamValues } from '../../params/schema';
 import { exactReference } from './reference';
-import { FLASH_ROWS, planExact } from './plan';
+// the plan (and its WGSL) is loaded on first use: kernels stay out of the page's entry chunk
+const FLASH_ROWS = 64; // rows per flash workgroup (BR in shaders/exact/flash.wgsl; plan.ts checks it)
 
 export type ExactImpl = 'flash' | 'materialized';
 
@@ -53,6 +54,6 @@ export const exactVariant: AttentionVariant = {
     return errs;
   },
   reference: (x) => exactReference(x),
-  plan: (gpu, shape, p, inputs) => planExact(gpu, shape, p.impl as ExactImpl, inputs),
+  plan: async (gpu, shape, p, inputs) => (await import('./plan')).planExact(gpu, shape, p.impl as ExactImpl, inputs),
   cost: (shape, p) => exactCost(shape, p.impl as ExactImpl),
 };
