@@ -8,4 +8,6 @@ export interface VariantPanelProps {
 }
 
 /** variant id → panels shown below the generic ones, in order */
-export const variantPanels: Record<string, { title: string; component: () => Promise<{ default: ComponentType<VariantPanelProps> }> }[]> = {};
+export const variantPanels: Record<string, { title: string; component: () => Promise<{ default: ComponentType<VariantPanelProps> }> }[]> = {
+  fastmax: [{ title: 'Fastmax: compare against', component: () => import('./fastmax-compare') }],
+};

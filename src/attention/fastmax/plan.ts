@@ -244,7 +244,7 @@ export async function planFastmax(gpu: Gpu, shape: Shape, fp: FastmaxParams, inp
       );
     }
     out.push({
-      kind: 'metric', id: 'alpha', label: 'logit scale α (x = α·q·k)', value: heads === 1 || alphaMin === alphaMax ? alphaMin : alphaMax,
+      kind: 'metric', id: 'alpha', label: 'α in x = α·(q − μ)·(k − μ)', value: heads === 1 || alphaMin === alphaMax ? alphaMin : alphaMax,
       help: 'x = α·(q − μ)·(k − μ) with α = lim²/(‖q‖_max‖k‖_max·T) under normalization, 1/T without' + (heads > 1 ? ' (largest over heads)' : ''),
     });
     out.push({

@@ -300,3 +300,36 @@ export function positivity(fp: FastmaxParams): { range: number; fMin: number; ar
   }
   return { range, fMin, argMin, positive: fMin > 0 };
 }
+
+/**
+ * Rows [row0, row0 + rows) of head `head` of the alternative reference's map,
+ * softmax_j(β·x_ij) (causal: 0 for j > i) — the UI's "compare against" view.
+ */
+export function sameLogitsMapRows(x: Inputs64, pv: ParamValues, head: number, row0: number, rows: number): Float64Array {
+  const fp = fastmaxParams(pv);
+  const { n, d, causal } = x.shape;
+  const { q, k } = normalizedQK(x, fp);
+  const scale = matchingBeta(fp) / fp.T;
+  const out = new Float64Array(rows * n);
+  for (let r = 0; r < rows; r++) {
+    const i = row0 + r;
+    const jEnd = causal ? i + 1 : n;
+    const qi = (head * n + i) * d;
+    let max = -Infinity;
+    const s = out.subarray(r * n, (r + 1) * n);
+    for (let j = 0; j < jEnd; j++) {
+      const kj = (head * n + j) * d;
+      let dot = 0;
+      for (let c = 0; c < d; c++) dot += q[qi + c] * k[kj + c];
+      s[j] = dot * scale;
+      if (s[j] > max) max = s[j];
+    }
+    let sum = 0;
+    for (let j = 0; j < jEnd; j++) {
+      s[j] = Math.exp(s[j] - max);
+      sum += s[j];
+    }
+    for (let j = 0; j < jEnd; j++) s[j] /= sum;
+  }
+  return out;
+}
