@@ -5,8 +5,9 @@ import { checkValues, defaults, type ParamValues } from '../params/schema';
 import { exactVariant } from './exact/variant';
 import { nystromVariant } from './nystrom/variant';
 import { fastmaxVariant } from './fastmax/variant';
+import { castVariant } from './cast/variant';
 
-export const variants: readonly AttentionVariant[] = [exactVariant, nystromVariant, fastmaxVariant];
+export const variants: readonly AttentionVariant[] = [exactVariant, nystromVariant, fastmaxVariant, castVariant];
 
 export function findVariant(id: string): AttentionVariant | undefined {
   return variants.find((v) => v.id === id);

@@ -1,0 +1,284 @@
+// CAST step 3: which tokens each cluster takes (spec/variants.md §3).
+//
+// Pairs (i, c) are ordered by A_g[i, c] descending, then by token index ascending, then by
+// cluster ascending ("ties: lower token index wins", identical to the f64 reference). A_g ≥ 0,
+// so its bits as u32 order like the value. A cluster's threshold (tv, ti) accepts token i iff
+// key > tv or (key == tv and i ≤ ti); (0, 0xffffffff) accepts every token.
+//
+// Entry points (each dispatch covers workgroups [group0, group0 + groups) where it matters):
+// - `select`, one workgroup per (head, cluster): among the eligible tokens (every token for
+//   Top-K; for SA Top-K the tokens whose current choice is this cluster) finds the κ-th best
+//   by an MSB-first radix select on the 32-bit keys (4 passes of 8 bits, histograms in
+//   workgroup memory), then the lowest-index ties that complete κ; stores the threshold.
+//   SA: a cluster with ≤ κ proposers keeps its threshold; a raised one flags `changed`.
+// - `propose` (SA Top-K), one invocation per token: the token's best cluster among those
+//   whose threshold it passes (ties: lower cluster), or none; a token still accepted by its
+//   cluster keeps it without a search. Counts each cluster's proposers.
+// - `compact`, one workgroup per (head, cluster): members = eligible tokens passing the
+//   threshold, in token order: SLOT[h][c][i] = rank among the members or NONE,
+//   MEM[h][c][slot] = token, CNT[h][c] = count (≤ κ).
+// SA Top-K runs rounds of propose → select (parallel deferred acceptance, see
+// src/attention/cast/reference.ts selectSaDeferred and docs/benchmarks-cast.md for why the
+// fixed point equals the greedy assignment), driven by indirect dispatches (control.wgsl).
+
+struct Params {
+  n: u32, d: u32, dv: u32, heads: u32,
+  nc: u32, kappa: u32, mode: u32, affinity: u32,
+  group0: u32, groups: u32, tiles: u32, blocks: u32,
+  scale: f32, head: u32, row0: u32, base: u32,
+  pool: u32, pcols: u32, lanes: u32, dv4: u32,
+}
+
+const NONE: u32 = 0xffffffffu;
+// a token that has not proposed yet in this forward (CHOICE is reset to it by control.wgsl)
+const INIT: u32 = 0xfffffffeu;
+const WG: u32 = 256u;
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> AG: array<u32>;
+@group(0) @binding(2) var<storage, read_write> CHOICE: array<u32>;
+@group(0) @binding(3) var<storage, read_write> THR: array<u32>;
+@group(0) @binding(4) var<storage, read_write> SLOT: array<u32>;
+@group(0) @binding(5) var<storage, read_write> MEM: array<u32>;
+@group(0) @binding(6) var<storage, read_write> CNT: array<u32>;
+@group(0) @binding(7) var<storage, read_write> CTRL: array<atomic<u32>>;
+// SA: proposers of each cluster in the current round (added by propose, reset by select)
+@group(0) @binding(8) var<storage, read_write> PROP: array<atomic<u32>>;
+
+var<workgroup> hist: array<atomic<u32>, 256>;
+var<workgroup> scan: array<u32, 256>;
+var<workgroup> blockSums: array<u32, 17>;
+var<workgroup> wA: u32;
+var<workgroup> wB: u32;
+
+fn passes(row: u32, hc: u32, i: u32) -> bool {
+  let key = AG[row + i];
+  let tv = THR[2u * hc];
+  let ti = THR[2u * hc + 1u];
+  return key > tv || (key == tv && i <= ti);
+}
+
+fn eligible(h: u32, c: u32, i: u32) -> bool {
+  return P.mode == 0u || CHOICE[h * P.n + i] == c;
+}
+
+/**
+ * Exclusive prefix sum of every invocation's `x` over the workgroup; returns (exclusive,
+ * total). Two levels (16 invocations scan 16 values each, then one scans the 16 block sums):
+ * four barriers instead of the sixteen of a Hillis–Steele scan — barriers are what a
+ * software adapter pays for, and a real GPU does not mind the short serial loops.
+ */
+fn workgroupScan(t: u32, x: u32) -> vec2<u32> {
+  scan[t] = x;
+  workgroupBarrier();
+  if (t < 16u) {
+    var run = 0u;
+    for (var k = 0u; k < 16u; k++) {
+      run += scan[t * 16u + k];
+      scan[t * 16u + k] = run; // inclusive within the block
+    }
+    blockSums[t] = run;
+  }
+  workgroupBarrier();
+  if (t == 0u) {
+    var run = 0u;
+    for (var k = 0u; k < 16u; k++) {
+      let b = blockSums[k];
+      blockSums[k] = run; // exclusive block offsets
+      run += b;
+    }
+    blockSums[16] = run;
+  }
+  workgroupBarrier();
+  let r = vec2<u32>(scan[t] - x + blockSums[t / 16u], blockSums[16]);
+  workgroupBarrier();
+  return r;
+}
+
+@compute @workgroup_size(256)
+fn propose(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) t: u32,
+) {
+  let idx = (wid.x + wid.y * nwg.x) * WG + t;
+  let n = P.n;
+  let nc = P.nc;
+  if (idx >= P.heads * n) {
+    return; // no barriers in this entry point
+  }
+  let h = idx / n;
+  let i = idx % n;
+  let cur = CHOICE[idx];
+  if (cur == NONE) {
+    return; // no cluster passed it: thresholds only rise, so none ever will
+  }
+  if (cur != INIT && passes((h * nc + cur) * n, h * nc + cur, i)) {
+    // still accepted where it was: the passing clusters only shrink, so it is still the best
+    atomicAdd(&PROP[h * nc + cur], 1u);
+    return;
+  }
+  var best = NONE;
+  var bestKey = 0u;
+  for (var c = 0u; c < nc; c++) {
+    let hc = h * nc + c;
+    let row = hc * n;
+    if (passes(row, hc, i)) {
+      let key = AG[row + i];
+      if (best == NONE || key > bestKey) {
+        best = c;
+        bestKey = key;
+      }
+    }
+  }
+  if (best != NONE) {
+    atomicAdd(&PROP[h * nc + best], 1u);
+  }
+  CHOICE[idx] = best;
+}
+
+@compute @workgroup_size(256)
+fn select(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) t: u32,
+) {
+  let local = wid.x + wid.y * nwg.x;
+  if (local >= P.groups) {
+    return; // whole workgroup: uniform
+  }
+  let hc = P.group0 + local;
+  let n = P.n;
+  let nc = P.nc;
+  let h = hc / nc;
+  let c = hc % nc;
+  let row = hc * n;
+  let kappa = P.kappa;
+
+  // eligible tokens: all (Top-K), or this round's proposers (SA; the counter is reset here
+  // for the next round)
+  if (t == 0u) {
+    if (P.mode == 0u) {
+      wA = n;
+    } else {
+      wA = atomicLoad(&PROP[hc]);
+      atomicStore(&PROP[hc], 0u);
+    }
+  }
+  let count = workgroupUniformLoad(&wA);
+  if (count <= kappa) {
+    // every eligible token fits: Top-K accepts all; SA keeps the cluster's threshold
+    if (P.mode == 0u && t == 0u) {
+      THR[2u * hc] = 0u;
+      THR[2u * hc + 1u] = NONE;
+    }
+    return;
+  }
+
+  // radix select of the κ-th largest key: `remaining` more keys to find below `prefix`
+  var prefix = 0u;
+  var mask = 0u;
+  var remaining = kappa;
+  for (var digit = 0u; digit < 4u; digit++) {
+    let shift = 24u - 8u * digit;
+    atomicStore(&hist[t], 0u);
+    workgroupBarrier();
+    for (var i = t; i < n; i += WG) {
+      if (eligible(h, c, i)) {
+        let key = AG[row + i];
+        if ((key & mask) == prefix) {
+          atomicAdd(&hist[(key >> shift) & 255u], 1u);
+        }
+      }
+    }
+    workgroupBarrier();
+    if (t == 0u) {
+      var cum = 0u;
+      var b = 255u;
+      loop {
+        let hb = atomicLoad(&hist[b]);
+        if (cum + hb >= remaining || b == 0u) {
+          break;
+        }
+        cum += hb;
+        b--;
+      }
+      wA = prefix | (b << shift);
+      wB = remaining - cum;
+    }
+    prefix = workgroupUniformLoad(&wA);
+    remaining = workgroupUniformLoad(&wB);
+    mask |= 255u << shift;
+  }
+  let tv = prefix;
+
+  // the `remaining`-th eligible token with key == tv, in token order: each invocation owns
+  // a contiguous range of tokens, counts its ties, and a prefix sum finds the owner
+  let span = (n + WG - 1u) / WG;
+  let lo = min(n, t * span);
+  let hi = min(n, lo + span);
+  var ties = 0u;
+  for (var i = lo; i < hi; i++) {
+    if (eligible(h, c, i) && AG[row + i] == tv) {
+      ties++;
+    }
+  }
+  let s = workgroupScan(t, ties);
+  if (s.x < remaining && remaining <= s.x + ties) {
+    var k = s.x;
+    for (var i = lo; i < hi; i++) {
+      if (eligible(h, c, i) && AG[row + i] == tv) {
+        k++;
+        if (k == remaining) {
+          THR[2u * hc] = tv;
+          THR[2u * hc + 1u] = i;
+          break;
+        }
+      }
+    }
+  }
+  if (t == 0u && P.mode == 1u) {
+    atomicStore(&CTRL[0], 1u); // SA: a threshold rose, another round is needed
+  }
+}
+
+@compute @workgroup_size(256)
+fn compact(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) t: u32,
+) {
+  let local = wid.x + wid.y * nwg.x;
+  if (local >= P.groups) {
+    return; // whole workgroup: uniform
+  }
+  let hc = P.group0 + local;
+  let n = P.n;
+  let nc = P.nc;
+  let h = hc / nc;
+  let c = hc % nc;
+  let row = hc * n;
+  let span = (n + WG - 1u) / WG;
+  let lo = min(n, t * span);
+  let hi = min(n, lo + span);
+  var mine = 0u;
+  for (var i = lo; i < hi; i++) {
+    if (eligible(h, c, i) && passes(row, hc, i)) {
+      mine++;
+    }
+  }
+  let s = workgroupScan(t, mine);
+  var slot = s.x;
+  for (var i = lo; i < hi; i++) {
+    if (eligible(h, c, i) && passes(row, hc, i)) {
+      SLOT[row + i] = slot;
+      MEM[hc * P.kappa + slot] = i;
+      slot++;
+    } else {
+      SLOT[row + i] = NONE;
+    }
+  }
+  if (t == 0u) {
+    CNT[hc] = s.y;
+  }
+}
