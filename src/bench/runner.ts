@@ -206,7 +206,12 @@ async function runOnGpu(
       const shapeKey = `${shape.n}|${shape.d}|${shape.dv}|${shape.heads}|${shape.causal}`;
       if (opts.timing ?? true) {
         progress('timing');
-        const timingOpts = { trials: opts.trials, warmup: opts.warmup, signal: opts.signal };
+        const timingOpts = {
+          trials: opts.trials,
+          warmup: opts.warmup,
+          signal: opts.signal,
+          onPart: (done: number, total: number, phase: string) => progress(`${phase === 'warmup' ? 'warming up' : 'timing'}: part ${done}/${total}`),
+        };
         result.timing = await timePlan(gpu, plan, timingOpts);
         if (isExactFlash) {
           result.exactTiming = result.timing;
@@ -222,7 +227,7 @@ async function runOnGpu(
         }
         if (result.exactTiming) result.speedupVsExact = result.exactTiming.medianMs / result.timing.medianMs;
       } else {
-        await runForward(gpu, plan);
+        await runForward(gpu, plan, 'forward', (done, total) => progress(`running: part ${done}/${total}`));
       }
       check();
 

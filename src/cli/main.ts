@@ -294,12 +294,22 @@ async function cmdBench(args: string[]): Promise<number> {
     fail(`cannot write ${values.csv}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   let failed = 0;
+  // long points report their stage (parts of split work) at most every 10 s
+  let pointStart = performance.now();
+  let lastNote = pointStart;
   await runSweep(host, specs, {
     trials,
     warmup,
     compareExact: !values['no-exact'],
     map: 'none',
-    onProgress: () => {},
+    onProgress: (stage) => {
+      const now = performance.now();
+      if (stage === 'generating inputs') pointStart = lastNote = now;
+      else if (now - lastNote > 10_000) {
+        lastNote = now;
+        process.stderr.write(`  [${rows.length + 1}/${specs.length}] ${stage} (${((now - pointStart) / 1000).toFixed(0)} s)\n`);
+      }
+    },
     onResult: (r, done, total) => {
       rows.push(r);
       write(); // nothing is lost if a later point crashes the process

@@ -30,6 +30,8 @@ export interface TimingOptions {
   signal?: AbortSignal;
   /** force the wall-clock path (tests of the fallback) */
   forceWall?: boolean;
+  /** progress of long work: called after each part of a plan split into several */
+  onPart?: (done: number, total: number, phase: 'warmup' | 'timed') => void;
 }
 
 export function summarize(samplesMs: number[], source: TimingSource, repeats: number): Timing {
@@ -41,7 +43,7 @@ export function summarize(samplesMs: number[], source: TimingSource, repeats: nu
 }
 
 /** Submits one full forward (every part in its own submit) and waits for it. */
-export async function runForward(gpu: Gpu, plan: Plan, label = 'forward'): Promise<void> {
+export async function runForward(gpu: Gpu, plan: Plan, label = 'forward', onPart?: (done: number, total: number) => void): Promise<void> {
   for (let part = 0; part < plan.parts; part++) {
     const enc = gpu.device.createCommandEncoder({ label });
     const pass = enc.beginComputePass({ label: `${label} part ${part}` });
@@ -50,6 +52,7 @@ export async function runForward(gpu: Gpu, plan: Plan, label = 'forward'): Promi
     gpu.device.queue.submit([enc.finish()]);
     // wait per part so that one long forward never queues more than a part's work at once
     await gpu.device.queue.onSubmittedWorkDone();
+    if (plan.parts > 1) onPart?.(part + 1, plan.parts);
   }
 }
 
@@ -63,10 +66,11 @@ export async function timePlan(gpu: Gpu, plan: Plan, opts: TimingOptions = {}): 
   };
   for (let i = 0; i < warmup; i++) {
     check();
-    await runForward(gpu, plan, 'warmup');
+    await runForward(gpu, plan, 'warmup', opts.onPart && ((a, b) => opts.onPart!(a, b, 'warmup')));
   }
   const useTimestamps = gpu.hasTimestamps && !opts.forceWall;
-  const timer = useTimestamps ? new TimestampTimer(gpu, plan.parts) : new WallTimer(gpu);
+  const onPart = opts.onPart && ((a: number, b: number) => opts.onPart!(a, b, 'timed'));
+  const timer = useTimestamps ? new TimestampTimer(gpu, plan.parts, onPart) : new WallTimer(gpu, onPart);
   try {
     // calibrate R from one forward (a plan split into parts is long work: R = 1, no calibration)
     let repeats = 1;
@@ -100,6 +104,7 @@ class TimestampTimer implements Timer {
   constructor(
     private readonly gpu: Gpu,
     private readonly parts: number,
+    private readonly onPart?: (done: number, total: number) => void,
   ) {
     const count = 2 * parts;
     this.set = gpu.device.createQuerySet({ label: 'timing', type: 'timestamp', count });
@@ -122,7 +127,10 @@ class TimestampTimer implements Timer {
         enc.copyBufferToBuffer(this.resolve, 0, this.staging, 0, 16 * this.parts);
       }
       device.queue.submit([enc.finish()]);
-      if (plan.parts > 1) await device.queue.onSubmittedWorkDone();
+      if (plan.parts > 1) {
+        await device.queue.onSubmittedWorkDone();
+        this.onPart?.(part + 1, plan.parts);
+      }
     }
     await this.staging.mapAsync(GPUMapMode.READ);
     const ts = new BigUint64Array(this.staging.getMappedRange().slice(0));
@@ -141,7 +149,10 @@ class TimestampTimer implements Timer {
 
 class WallTimer implements Timer {
   private emptyMs: number | undefined;
-  constructor(private readonly gpu: Gpu) {}
+  constructor(
+    private readonly gpu: Gpu,
+    private readonly onPart?: (done: number, total: number) => void,
+  ) {}
 
   private async emptySubmit(): Promise<number> {
     const t0 = performance.now();
@@ -164,6 +175,7 @@ class WallTimer implements Timer {
       pass.end();
       device.queue.submit([enc.finish()]);
       await device.queue.onSubmittedWorkDone();
+      if (plan.parts > 1) this.onPart?.(part + 1, plan.parts);
     }
     const total = performance.now() - t0 - plan.parts * this.emptyMs;
     return Math.max(total, 1e-3);

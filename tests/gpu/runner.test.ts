@@ -61,6 +61,23 @@ describe('runner', () => {
     expect(rs[2].speedupVsExact).toBe(1);
   });
 
+  it('long work split into parts reports progress per part', async () => {
+    const gpu = await host.get();
+    const saved = gpu.maxFlopsPerSubmit;
+    gpu.maxFlopsPerSubmit = 1e5; // 200 rows → 4 row blocks → 4 parts
+    try {
+      const stages: string[] = [];
+      const r = await runOne(host, { variant: 'exact', run: run({ n: 200 }) }, { trials: 1, warmup: 1, map: 'none', onProgress: (s) => stages.push(s) });
+      expect(r.status, r.message).toBe('ok');
+      expect(stages).toContain('warming up: part 4/4');
+      expect(stages).toContain('timing: part 1/4');
+      expect(stages).toContain('timing: part 4/4');
+      expect(r.timing!.repeats).toBe(1);
+    } finally {
+      gpu.maxFlopsPerSubmit = saved;
+    }
+  });
+
   it('cancellation stops a sweep with an AbortError', async () => {
     const ctl = new AbortController();
     const specs: RunSpec[] = [0, 1, 2].map((seed) => ({ variant: 'exact', run: run({ seed }) }));
