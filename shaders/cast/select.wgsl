@@ -32,7 +32,11 @@ struct Params {
 const NONE: u32 = 0xffffffffu;
 // a token that has not proposed yet in this forward (CHOICE is reset to it by control.wgsl)
 const INIT: u32 = 0xfffffffeu;
-const WG: u32 = 256u;
+// Workgroup size of the per-cluster kernels: SB² invocations. 16² on GPUs; the host picks
+// 8² on a software adapter, where every barrier switches between all of a workgroup's
+// invocations and a smaller group is markedly faster.
+const SB: u32 = 16u; // @specialize
+const WG: u32 = SB * SB;
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> AG: array<u32>;
@@ -46,7 +50,7 @@ const WG: u32 = 256u;
 @group(0) @binding(8) var<storage, read_write> PROP: array<atomic<u32>>;
 
 var<workgroup> hist: array<atomic<u32>, 256>;
-var<workgroup> scan: array<u32, 256>;
+var<workgroup> scan: array<u32, WG>;
 var<workgroup> blockSums: array<u32, 17>;
 var<workgroup> wA: u32;
 var<workgroup> wB: u32;
@@ -64,25 +68,25 @@ fn eligible(h: u32, c: u32, i: u32) -> bool {
 
 /**
  * Exclusive prefix sum of every invocation's `x` over the workgroup; returns (exclusive,
- * total). Two levels (16 invocations scan 16 values each, then one scans the 16 block sums):
- * four barriers instead of the sixteen of a Hillis–Steele scan — barriers are what a
+ * total). Two levels (SB invocations scan SB values each, then one scans the SB block sums):
+ * four barriers instead of the 2·log₂(WG) of a Hillis–Steele scan — barriers are what a
  * software adapter pays for, and a real GPU does not mind the short serial loops.
  */
 fn workgroupScan(t: u32, x: u32) -> vec2<u32> {
   scan[t] = x;
   workgroupBarrier();
-  if (t < 16u) {
+  if (t < SB) {
     var run = 0u;
-    for (var k = 0u; k < 16u; k++) {
-      run += scan[t * 16u + k];
-      scan[t * 16u + k] = run; // inclusive within the block
+    for (var k = 0u; k < SB; k++) {
+      run += scan[t * SB + k];
+      scan[t * SB + k] = run; // inclusive within the block
     }
     blockSums[t] = run;
   }
   workgroupBarrier();
   if (t == 0u) {
     var run = 0u;
-    for (var k = 0u; k < 16u; k++) {
+    for (var k = 0u; k < SB; k++) {
       let b = blockSums[k];
       blockSums[k] = run; // exclusive block offsets
       run += b;
@@ -90,7 +94,7 @@ fn workgroupScan(t: u32, x: u32) -> vec2<u32> {
     blockSums[16] = run;
   }
   workgroupBarrier();
-  let r = vec2<u32>(scan[t] - x + blockSums[t / 16u], blockSums[16]);
+  let r = vec2<u32>(scan[t] - x + blockSums[t / SB], blockSums[16]);
   workgroupBarrier();
   return r;
 }
@@ -101,7 +105,7 @@ fn propose(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) t: u32,
 ) {
-  let idx = (wid.x + wid.y * nwg.x) * WG + t;
+  let idx = (wid.x + wid.y * nwg.x) * 256u + t;
   let n = P.n;
   let nc = P.nc;
   if (idx >= P.heads * n) {
@@ -137,7 +141,7 @@ fn propose(
   CHOICE[idx] = best;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn select(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
@@ -181,7 +185,9 @@ fn select(
   var remaining = kappa;
   for (var digit = 0u; digit < 4u; digit++) {
     let shift = 24u - 8u * digit;
-    atomicStore(&hist[t], 0u);
+    for (var b = t; b < 256u; b += WG) {
+      atomicStore(&hist[b], 0u);
+    }
     workgroupBarrier();
     for (var i = t; i < n; i += WG) {
       if (eligible(h, c, i)) {
@@ -242,7 +248,7 @@ fn select(
   }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn compact(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,

@@ -1,7 +1,7 @@
 // CAST step 5: cluster summaries. r^c = softmax over the members j ∈ I_c of A_k[j, c];
 // R_c = Σ_j r^c_j·v_j (a row of dv4 vec4), and RSTAT[h][c] = (max, Σ exp) of those logits
 // (the map kernels rebuild r^c from it). One workgroup per (head, cluster): invocations are
-// lanes × dv4 columns (lanes = 256 / pow2(dv4)), each lane strides over the members, and the
+// lanes × dv4 columns (lanes = WG / pow2(dv4)), each lane strides over the members, and the
 // lanes' partial sums are added up in workgroup memory. An empty cluster gets R = 0.
 
 struct Params {
@@ -13,7 +13,9 @@ struct Params {
 }
 
 const NEG: f32 = -3.0e38;
-const WG: u32 = 256u;
+// SB² invocations: 16² on GPUs, 8² on a software adapter (barriers cost per invocation there)
+const SB: u32 = 16u; // @specialize
+const WG: u32 = SB * SB;
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> LK: array<f32>;
@@ -24,25 +26,25 @@ const WG: u32 = 256u;
 @group(0) @binding(6) var<storage, read_write> RSTAT: array<f32>;
 
 var<workgroup> red: array<f32, WG>;
-var<workgroup> part: array<f32, 16>;
+var<workgroup> part: array<f32, SB>;
 var<workgroup> red4: array<vec4<f32>, WG>;
 var<workgroup> wcnt: u32;
 
-// Two-level reductions over the 256 invocations (16 partial results of 16, then one of 16):
-// three barriers instead of eight — barriers are what a software adapter pays for.
+// Two-level reductions over the WG invocations (SB partial results of SB, then one of SB):
+// three barriers instead of 2·log₂(WG) — barriers are what a software adapter pays for.
 fn reduceMax(t: u32, x: f32) -> f32 {
   red[t] = x;
   workgroupBarrier();
-  if (t < 16u) {
-    var r = red[t * 16u];
-    for (var k = 1u; k < 16u; k++) {
-      r = max(r, red[t * 16u + k]);
+  if (t < SB) {
+    var r = red[t * SB];
+    for (var k = 1u; k < SB; k++) {
+      r = max(r, red[t * SB + k]);
     }
     part[t] = r;
   }
   workgroupBarrier();
   var r = part[0];
-  for (var k = 1u; k < 16u; k++) {
+  for (var k = 1u; k < SB; k++) {
     r = max(r, part[k]);
   }
   workgroupBarrier();
@@ -52,23 +54,23 @@ fn reduceMax(t: u32, x: f32) -> f32 {
 fn reduceSum(t: u32, x: f32) -> f32 {
   red[t] = x;
   workgroupBarrier();
-  if (t < 16u) {
+  if (t < SB) {
     var r = 0.0;
-    for (var k = 0u; k < 16u; k++) {
-      r += red[t * 16u + k];
+    for (var k = 0u; k < SB; k++) {
+      r += red[t * SB + k];
     }
     part[t] = r;
   }
   workgroupBarrier();
   var r = 0.0;
-  for (var k = 0u; k < 16u; k++) {
+  for (var k = 0u; k < SB; k++) {
     r += part[k];
   }
   workgroupBarrier();
   return r;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
@@ -100,7 +102,7 @@ fn main(
   }
   z = reduceSum(t, z);
 
-  // lanes × columns: column c4 = t % cols, lane = t / cols (cols = 256 / lanes ≥ dv4)
+  // lanes × columns: column c4 = t % cols, lane = t / cols (cols = WG / lanes ≥ dv4)
   let lanes = P.lanes;
   let cols = WG / lanes;
   let c4 = t % cols;

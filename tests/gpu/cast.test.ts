@@ -127,13 +127,13 @@ describe('constructed ties: lower token index (then lower cluster) wins, on CPU 
     const shape = { n: 40, d: 6, dv: 6, heads: 1, causal: false };
     const x = randomInputs(shape, seed++);
     // tokens 30…39 repeat tokens 0…9 (identical q and k rows: identical A_g)
-    for (let t = 30; t < 40; t++) for (let e = 0; e < 4; e++) {
-      x.q[t * 4 + e] = x.q[(t - 30) * 4 + e];
-      x.k[t * 4 + e] = x.k[(t - 30) * 4 + e];
+    for (let t = 30; t < 40; t++) for (let e = 0; e < 6; e++) {
+      x.q[t * 6 + e] = x.q[(t - 30) * 6 + e];
+      x.k[t * 6 + e] = x.k[(t - 30) * 6 + e];
     }
     // surrogates 2 and 3 are the same token
-    const s = Float32Array.from(randomInputs({ n: 4, d: 4, dv: 4, heads: 1, causal: false }, seed++).q);
-    s.set(s.subarray(8, 12), 12);
+    const s = Float32Array.from(randomInputs({ n: 4, d: 6, dv: 6, heads: 1, causal: false }, seed++).q);
+    s.set(s.subarray(12, 18), 18);
     for (const mode of ['topk', 'sa-topk']) {
       for (const kappa of [3, 7, 10]) {
         const { ref } = await check(x, P({ clusters: 4, kappa, mode }), `duplicates ${mode} κ=${kappa}`, s);
@@ -361,7 +361,7 @@ describe('surrogates, extras, runner', () => {
     const r = await runOne(
       host,
       { variant: 'cast', params: { clusters: 8, mode: 'sa-topk' }, run: { n: 200, d: 8, heads: 1, causal: false, workload: 'clustered', seed: 2, logitScale: 1 } },
-      { trials: 1, warmup: 0 },
+      { timing: false, compareExact: false }, // the error against the f64 CPU reference, no exact kernels to compile
     );
     expect(r.status, r.message).toBe('ok');
     expect(r.reference).toBe('cpu-f64');

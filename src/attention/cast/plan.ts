@@ -197,7 +197,10 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   const bc = Math.min(64, 4096 / dmax - 1);
   const dv4 = Math.ceil(dv / 4);
   const cols = pow2Bucket(dv4, 1);
-  const lanes = 256 / cols;
+  // per-cluster kernels (select, summary) run SB² invocations: 256 on a GPU, 64 on a software
+  // adapter, where a barrier costs a switch through every invocation of the workgroup
+  const sb = gpu.adapter.isFallback ? 8 : 16;
+  const lanes = (sb * sb) / cols;
   const alloc = new Allocations(gpu);
   const hnN = heads * nc * n;
   const buf = (label: string, bytes: number, usage?: GPUBufferUsageFlags) => alloc.add(gpu.buffer(`cast.${label}`, bytes, usage));
@@ -236,10 +239,10 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   const [pLogits, pSoftmax, pPropose, pSelect, pCompact, pInit, pAdvance, pSummary, pIntra, pMix] = await Promise.all([
     pipe('logits', 'main', ['uniform', 'read', 'read', 'read', 'storage', 'storage']),
     pipe('softmax', 'main', ['uniform', 'storage', 'read', 'storage']),
-    ...['propose', 'select', 'compact'].map((e) => pipe('select', e, ['uniform', 'read', 'storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'storage'])),
+    ...['propose', 'select', 'compact'].map((e) => pipe('select', e, ['uniform', 'read', 'storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'storage'], { SB: sb })),
     pipe('control', 'init', ['uniform', 'uniform', 'storage', 'storage', 'storage', 'storage', 'storage']),
     pipe('control', 'advance', ['uniform', 'uniform', 'storage', 'storage', 'storage', 'storage', 'storage']),
-    pipe('summary', 'main', ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage']),
+    pipe('summary', 'main', ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage'], { SB: sb }),
     pipe('intra', 'main', ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'], { DMAX: dmax, BC: bc }),
     pipe('mix', 'main', ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'], { DMAX: dmax }),
   ]);
