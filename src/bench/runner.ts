@@ -6,16 +6,17 @@
 // timed repetitions → read the output (+ a map window) → error against exact attention
 // (float64 CPU reference up to N = 1024, the GPU exact flash output above) → result row.
 // A run that fails becomes a result with status skipped-oom / skipped-limit / error.
-import type { AttentionVariant, Cost, Extra, Inputs64, MapRequest, MapWindow, Plan, Shape } from '../attention/types';
+import type { AttentionVariant, Cost, Extra, MapRequest, MapWindow, Plan, Shape } from '../attention/types';
 import { getVariant, validateRun, variantParams } from '../attention/registry';
-import { exactReference } from '../attention/exact/reference';
 import type { ParamValues } from '../params/schema';
 import type { AdapterSummary, Gpu, GpuHost } from '../gpu/gpu';
 import { GpuError } from '../gpu/errors';
 import { runForward, timePlan, type Timing } from '../gpu/timing';
-import { generateInputs, type WorkloadOptions } from '../workloads/generate';
-import { outputErrors, mapErrors, type OutputErrors, type MapErrors } from '../metrics/errors';
-import { shapeOf, type WorkloadId } from './run-params';
+import type { OutputErrors, MapErrors } from '../metrics/errors';
+import { makeInputs, measureOnCpu, type CpuWork, type Measured, type RunInputs, type UserInputs } from './cpu-work';
+import { shapeOf } from './run-params';
+
+export { makeInputs, type CpuWork, type UserInputs };
 
 /** Largest N whose error is measured against the float64 CPU reference (spec §6). */
 export const CPU_REFERENCE_MAX_N = 1024;
@@ -31,18 +32,6 @@ export interface RunSpec {
   params?: ParamValues;
   /** n, d, heads, causal, workload, seed, logitScale (see run-params.ts) */
   run: ParamValues;
-}
-
-/** The user's own tensors (H×N×d float64, e.g. from .npy files) instead of a seeded workload. */
-export interface UserInputs {
-  name: string;
-  heads: number;
-  n: number;
-  d: number;
-  dv: number;
-  q: Float64Array;
-  k: Float64Array;
-  v: Float64Array;
 }
 
 export interface RunOptions {
@@ -69,6 +58,11 @@ export interface RunOptions {
   exactTimings?: Map<string, Timing>;
   signal?: AbortSignal;
   onProgress?: (stage: string) => void;
+  /**
+   * Where the CPU work runs (inputs, float64 reference, error metrics). Default: on this
+   * thread (`localCpuWork`); the browser passes a Web Worker so that its page never blocks.
+   */
+  cpu?: CpuWork;
 }
 
 export interface RunResult {
@@ -106,38 +100,17 @@ export function isAbort(e: unknown): boolean {
   return e instanceof DOMException && e.name === 'AbortError';
 }
 
-/** Inputs of a run: the user's tensors, or the seeded workload — rounded to f32 once, so the
- * float64 reference sees exactly what the GPU sees. */
-export function makeInputs(spec: RunSpec, user?: UserInputs): { x64: Inputs64; x32: { q: Float32Array; k: Float32Array; v: Float32Array } } {
-  const shape = user ? { n: user.n, d: user.d, dv: user.dv, heads: user.heads, causal: Boolean(spec.run.causal) } : shapeOf(spec.run);
-  const raw = user ?? generateInputs({
-    workload: String(spec.run.workload) as WorkloadId,
-    n: shape.n,
-    d: shape.d,
-    dv: shape.dv,
-    heads: shape.heads,
-    seed: Number(spec.run.seed),
-    logitScale: Number(spec.run.logitScale),
-  } satisfies WorkloadOptions);
-  const q = Float32Array.from(raw.q);
-  const k = Float32Array.from(raw.k);
-  const v = Float32Array.from(raw.v);
-  return { x32: { q, k, v }, x64: { shape, q: Float64Array.from(q), k: Float64Array.from(k), v: Float64Array.from(v) } };
-}
+/** The CPU work of a run on the calling thread (Node, tests; the default). */
+export const localCpuWork: CpuWork = {
+  inputs: async (spec, user) => makeInputs(spec, user),
+  measure: async (inputs, job) => measureOnCpu(inputs.x64, job, job.alt ? (getVariant(job.alt.variant).altReferences ?? []) : []),
+};
 
 function chooseMap(req: RunOptions['map'], shape: Shape): MapRequest | undefined {
   if (req === 'none') return undefined;
   if (req && req !== 'auto') return req;
   if (shape.n <= FULL_MAP_MAX_N) return { kind: 'rows', head: 0, row0: 0, rows: shape.n };
   return { kind: 'rows', head: 0, row0: 0, rows: Math.min(shape.n, 256) };
-}
-
-/** Slices the H×N×N reference map down to a window like `w`. */
-function refWindow(map: Float64Array, shape: Shape, w: MapRequest): Float64Array | undefined {
-  if (w.kind !== 'rows') return undefined;
-  const n = shape.n;
-  const start = (w.head * n + w.row0) * n;
-  return map.subarray(start, start + w.rows * n);
 }
 
 export async function runOne(host: GpuHost, spec: RunSpec, opts: RunOptions = {}): Promise<RunResult> {
@@ -173,12 +146,20 @@ async function runOnGpu(
     if (opts.signal?.aborted) throw abortError();
   };
   result.adapter = gpu.adapter;
+  const cpu = opts.cpu ?? localCpuWork;
+  const refKind: ReferenceKind =
+    opts.reference === 'none' ? 'none'
+    : opts.reference === 'cpu' ? 'cpu-f64'
+    : opts.reference === 'gpu' ? 'gpu-exact'
+    : shape.n <= CPU_REFERENCE_MAX_N ? 'cpu-f64' : 'gpu-exact';
+  const wantAlt = Boolean(variant.altReferences?.length) && refKind !== 'none' && shape.n <= CPU_REFERENCE_MAX_N;
   progress('generating inputs');
-  const { x32, x64 } = makeInputs(spec, opts.inputs);
-  check();
+  const cpuInputs: RunInputs = await cpu.inputs(spec, opts.inputs, refKind === 'cpu-f64' || wantAlt);
+  const { x32 } = cpuInputs;
   const owned: GPUBuffer[] = [];
   const plans: Plan[] = [];
   try {
+    check();
     return await gpu.scoped(`${variant.label}, N = ${shape.n}`, async () => {
       const inputs = { q: gpu.upload('q', x32.q), k: gpu.upload('k', x32.k), v: gpu.upload('v', x32.v) };
       owned.push(inputs.q, inputs.k, inputs.v);
@@ -188,11 +169,6 @@ async function runOnGpu(
       plans.push(plan);
       const isExactFlash = variant.id === 'exact' && params.impl === 'flash';
       const wantExact = opts.compareExact ?? true;
-      const refKind: ReferenceKind =
-        opts.reference === 'none' ? 'none'
-        : opts.reference === 'cpu' ? 'cpu-f64'
-        : opts.reference === 'gpu' ? 'gpu-exact'
-        : shape.n <= CPU_REFERENCE_MAX_N ? 'cpu-f64' : 'gpu-exact';
       const exactVariant = getVariant('exact');
       const exactPlan = (wantExact && !isExactFlash) || (refKind === 'gpu-exact' && !isExactFlash)
         ? await exactVariant.plan(gpu, shape, variantParams(exactVariant, { impl: 'flash' }), inputs)
@@ -250,28 +226,23 @@ async function runOnGpu(
 
       progress('measuring error');
       result.reference = refKind;
+      const alt = wantAlt ? { variant: variant.id, params } : undefined;
+      let measured: Measured | undefined;
       if (refKind === 'cpu-f64') {
-        const ref = exactReference(x64, { withMap: Boolean(mapReq) });
-        result.errors = outputErrors(out, ref.out, shape.heads * shape.n, shape.dv);
-        const win = mapReq && ref.map ? refWindow(ref.map, shape, mapReq) : undefined;
-        if (mapReq && win && mapReq.kind === 'rows') {
-          result.exactMap = { kind: 'rows', head: mapReq.head, data: Float32Array.from(win), rows: mapReq.rows, cols: shape.n, row0: mapReq.row0, pool: 1, signed: false };
-        }
+        measured = await cpu.measure(cpuInputs, { shape, out, map: result.map, mapReq, alt });
       } else if (refKind === 'gpu-exact') {
         const ep = exactPlan ?? plan; // exact flash is its own reference
         if (exactPlan && !exactRan) await runForward(gpu, exactPlan);
         const refOut = ep === plan ? out : await gpu.read(ep.output, 0, shape.heads * shape.n * shape.dv * 4);
-        result.errors = outputErrors(out, refOut, shape.heads * shape.n, shape.dv);
-        if (mapReq && (exactPlan ?? plan).readMap) result.exactMap = ep === plan ? result.map : await ep.readMap!(mapReq);
+        const refMap = mapReq && (exactPlan ?? plan).readMap ? (ep === plan ? result.map : await ep.readMap!(mapReq)) : undefined;
+        measured = await cpu.measure(cpuInputs, { shape, out, map: result.map, mapReq, refOut, refMap, alt });
       }
-      if (result.map && result.exactMap) {
-        result.mapErrors = mapErrors(result.map.data, result.exactMap.data, result.map.rows, result.map.cols);
-      }
-      if (variant.altReferences?.length && refKind !== 'none' && shape.n <= CPU_REFERENCE_MAX_N) {
-        result.altErrors = {};
-        for (const alt of variant.altReferences) {
-          result.altErrors[alt.id] = { label: alt.label, errors: outputErrors(out, alt.out(x64, params), shape.heads * shape.n, shape.dv) };
-        }
+      check();
+      if (measured) {
+        result.errors = measured.errors;
+        if (measured.exactMap) result.exactMap = measured.exactMap;
+        if (measured.mapErrors) result.mapErrors = measured.mapErrors;
+        if (measured.altErrors) result.altErrors = measured.altErrors;
       }
       result.extras = [...(variant.notes?.(shape, params) ?? []), ...((await plan.extras?.()) ?? [])];
       progress('done');
@@ -280,6 +251,7 @@ async function runOnGpu(
   } finally {
     for (const p of plans) p.destroy();
     for (const b of owned) gpu.release(b);
+    cpu.release?.(cpuInputs);
   }
 }
 
