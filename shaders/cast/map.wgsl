@@ -1,7 +1,7 @@
 // CAST effective map (display only, spec/variants.md §3 step 7):
 //   Â_ij = Σ_c (W_ic / Z_i)·1[j∈I_c]·(1[i∈I_c]·P^c_ij + 1[i∉I_c]·r^c_j),
-// Z_i = Σ_{c non-empty} W_ic; rows sum to 1. Reads the buffers of a forward (W, A_k logits,
-// SLOT, MEM, CNT, RSTAT) for head P.head.
+// Z_i = Σ_{c non-empty} W_ic; rows sum to 1. Reads the buffers of a forward (W, SLOT, MEM,
+// CNT and the summary weights RW = r^c per member slot) for head P.head.
 // - `rows`: one workgroup per map row i = row0 + g, written to OUT[(i − base)·N + j]. The
 //   row is zeroed, then each cluster's contribution is added to its members' columns —
 //   distinct within a cluster, so invocations never collide; clusters are separated by
@@ -27,12 +27,11 @@ const PMAX: u32 = 2048u;
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
 @group(0) @binding(2) var<storage, read> K: array<f32>;
 @group(0) @binding(3) var<storage, read> W: array<f32>;
-@group(0) @binding(4) var<storage, read> LK: array<f32>;
-@group(0) @binding(5) var<storage, read> SLOT: array<u32>;
-@group(0) @binding(6) var<storage, read> MEM: array<u32>;
-@group(0) @binding(7) var<storage, read> CNT: array<u32>;
-@group(0) @binding(8) var<storage, read> RSTAT: array<f32>;
-@group(0) @binding(9) var<storage, read_write> OUT: array<f32>;
+@group(0) @binding(4) var<storage, read> SLOT: array<u32>;
+@group(0) @binding(5) var<storage, read> MEM: array<u32>;
+@group(0) @binding(6) var<storage, read> CNT: array<u32>;
+@group(0) @binding(7) var<storage, read> RW: array<f32>;
+@group(0) @binding(8) var<storage, read_write> OUT: array<f32>;
 
 var<workgroup> red: array<f32, WG>;
 var<workgroup> part: array<f32, 16>;
@@ -119,11 +118,8 @@ fn addRow(t: u32, i: u32, pooled: bool, rowOut: u32) {
     let w = W[hc * n + i] / z;
     let mbase = hc * P.kappa;
     if (slot == NONE) {
-      let rmax = RSTAT[2u * hc];
-      let rsum = RSTAT[2u * hc + 1u];
       for (var s = t; s < cnt; s += WG) {
-        let j = MEM[mbase + s];
-        emit(pooled, rowOut, j, w * exp(LK[hc * n + j] - rmax) / rsum);
+        emit(pooled, rowOut, MEM[mbase + s], w * RW[mbase + s]);
       }
     } else {
       var m = NEG;

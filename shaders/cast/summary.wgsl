@@ -1,6 +1,6 @@
-// CAST step 5: cluster summaries. r^c = softmax over the members j ∈ I_c of A_k[j, c];
-// R_c = Σ_j r^c_j·v_j (a row of dv4 vec4), and RSTAT[h][c] = (max, Σ exp) of those logits
-// (the map kernels rebuild r^c from it). One workgroup per (head, cluster): invocations are
+// CAST step 5: cluster summaries. r^c = softmax over the members j ∈ I_c of A_k[j, c],
+// written per member slot to RW[h][c][slot] (the map and the fitting read it);
+// R_c = Σ_j r^c_j·v_j (a row of dv4 vec4). One workgroup per (head, cluster): invocations are
 // lanes × dv4 columns (lanes = WG / pow2(dv4)), each lane strides over the members, and the
 // lanes' partial sums are added up in workgroup memory. An empty cluster gets R = 0.
 
@@ -23,7 +23,7 @@ const WG: u32 = SB * SB;
 @group(0) @binding(3) var<storage, read> MEM: array<u32>;
 @group(0) @binding(4) var<storage, read> CNT: array<u32>;
 @group(0) @binding(5) var<storage, read_write> R: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> RSTAT: array<f32>;
+@group(0) @binding(6) var<storage, read_write> RW: array<f32>;
 
 var<workgroup> red: array<f32, WG>;
 var<workgroup> part: array<f32, SB>;
@@ -101,6 +101,9 @@ fn main(
     z += exp(LK[lrow + MEM[mbase + s]] - m);
   }
   z = reduceSum(t, z);
+  for (var s = t; s < cnt; s += WG) {
+    RW[mbase + s] = exp(LK[lrow + MEM[mbase + s]] - m) / z;
+  }
 
   // lanes × columns: column c4 = t % cols, lane = t / cols (cols = WG / lanes ≥ dv4)
   let lanes = P.lanes;
@@ -111,7 +114,7 @@ fn main(
   if (c4 < P.dv4 && cnt > 0u) {
     for (var s = lane; s < cnt; s += lanes) {
       let j = MEM[mbase + s];
-      let w = exp(LK[lrow + j] - m) / z;
+      let w = exp(LK[lrow + j] - m) / z; // = RW[mbase + s]
       let vb = (h * n + j) * dv;
       var x = vec4<f32>(0.0);
       for (var e = 0u; e < 4u; e++) {
@@ -131,9 +134,5 @@ fn main(
       sum += red4[t + l * cols];
     }
     R[hc * P.dv4 + c4] = sum;
-  }
-  if (t == 0u) {
-    RSTAT[2u * hc] = m;
-    RSTAT[2u * hc + 1u] = z;
   }
 }

@@ -101,7 +101,13 @@ export interface CastPlan extends Plan {
   /** buffers of a forward, for the surrogate fitting (cluster-major N_c×N per head) */
   /** the dispatch groups of one forward, by label (profiling: docs/benchmarks-cast.md) */
   readonly items: readonly { label: string; flops: number; encode: (pass: GPUComputePassEncoder) => void }[];
-  readonly buffers: { s: GPUBuffer; w: GPUBuffer; lk: GPUBuffer; slot: GPUBuffer; mem: GPUBuffer; cnt: GPUBuffer };
+  readonly buffers: {
+    s: GPUBuffer; w: GPUBuffer; lk: GPUBuffer; slot: GPUBuffer; mem: GPUBuffer; cnt: GPUBuffer;
+    /** summaries R, summary weights r per member slot, intra-cluster rows Y (vec4 rows of dv4) */
+    r: GPUBuffer; rw: GPUBuffer; y: GPUBuffer;
+  };
+  /** the compile-time sizes the plan chose (the fitting kernels use the same) */
+  readonly sizes: { dmax: number; dv4: number; sb: number };
 }
 
 /** Owns the buffers a plan allocated and returns them to the pool on destroy. */
@@ -219,7 +225,7 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   const args = buf('SA indirect args', 32, GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
   const y = buf('Y H×N_c×κ×dv', heads * nc * kappa * dv4 * 16);
   const r = buf('R H×N_c×dv', heads * nc * dv4 * 16);
-  const rstat = buf('summary stats', heads * nc * 8);
+  const rw = buf('summary weights r H×N_c×κ', heads * nc * kappa * 4);
 
   const base: UniformValues = {
     n, d, dv, heads, nc, kappa, mode: MODE[cfg.mode], affinity: AFFINITY[cfg.affinity],
@@ -314,7 +320,7 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   }
   // 4. summaries
   {
-    const bg = gpu.bindGroup(pSummary, 'cast.summary', [uni({ group0: 0, groups: heads * nc }), lk, inputs.v, mem, cnt, r, rstat]);
+    const bg = gpu.bindGroup(pSummary, 'cast.summary', [uni({ group0: 0, groups: heads * nc }), lk, inputs.v, mem, cnt, r, rw]);
     items.push({ label: 'cast.summary', flops: heads * nc * kappa * (2 * dv + 6), encode: (pass) => gpu.dispatch(pass, pSummary, bg, heads * nc) });
   }
   // 5. intra-cluster attention
@@ -350,7 +356,8 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
     config: cfg,
     surrogates,
     items,
-    buffers: { s: sBuf, w, lk, slot, mem, cnt },
+    buffers: { s: sBuf, w, lk, slot, mem, cnt, r, rw, y },
+    sizes: { dmax, dv4, sb },
     async readSelection() {
       const counts = await readU32(cnt, heads * nc * 4);
       const members = await readU32(mem, heads * nc * kappa * 4);
@@ -406,7 +413,7 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   async function readMap(req: MapRequest): Promise<MapWindow> {
     const errs = checkMapRequest(shape, req);
     if (errs.length) throw new GpuError('validation', errs.join('; '));
-    const pl = await pipe('map', req.kind === 'rows' ? 'rows' : 'pooledMap', ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'read', 'read', 'storage']);
+    const pl = await pipe('map', req.kind === 'rows' ? 'rows' : 'pooledMap', ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'read', 'storage']);
     const pool = req.kind === 'rows' ? 1 : req.pool;
     const pcols = Math.ceil(n / pool);
     const outRows = req.kind === 'rows' ? req.rows : pcols;
@@ -424,7 +431,7 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
           const count = Math.min(perPart, units - u0);
           const row0 = req.kind === 'rows' ? req.row0 + u0 : u0;
           const u = uni({ head: req.head, row0, base: req.kind === 'rows' ? req.row0 : 0, groups: count, pool, pcols }, 'temp');
-          const bg = gpu.bindGroup(pl, 'cast.map', [u, inputs.q, inputs.k, w, lk, slot, mem, cnt, rstat, out]);
+          const bg = gpu.bindGroup(pl, 'cast.map', [u, inputs.q, inputs.k, w, slot, mem, cnt, rw, out]);
           const enc = gpu.device.createCommandEncoder({ label: 'cast.map' });
           const pass = enc.beginComputePass({ label: 'cast.map' });
           gpu.dispatch(pass, pl, bg, count);
