@@ -1,0 +1,87 @@
+// Linear attention with a kernel feature map (spec/variants.md §4): one engine, five kernels
+// (elu+1, ReLU, FAVOR+, Hedgehog, the trainable feed-forward kernel).
+import type { AttentionVariant, Extra, Shape } from '../types';
+import type { ParamValues } from '../../params/schema';
+import { linearReference } from './reference';
+import { planLinear } from './plan';
+import { costSpec, linearCost } from './cost';
+import { archOf, dimOf, linearParamSpecs, linearParams, resolveKernel, resolveKernelSync, validateLinear } from './params';
+import { archLabel, findShipped, getSessionWeights } from './weights';
+
+/** Largest head / value dimension of the engine (its private arrays and vec4 tiles). */
+export const LINEAR_MAX_DIM = 256;
+
+function notes(shape: Shape, p: ParamValues): Extra[] {
+  const lp = linearParams(p);
+  const D = dimOf(lp, shape.d);
+  const out: Extra[] = [];
+  const arch = archOf(lp, shape.d);
+  switch (lp.kernel) {
+    case 'favor':
+      out.push({
+        kind: 'note', id: 'linear-favor', tone: 'info',
+        text: `FAVOR+ with ${lp.features} ${lp.projection ? 'given' : 'orthogonal random'} features${lp.hyperbolic ? ' (hyperbolic: D = 2m)' : ''}: an unbiased estimate of exp(q·k/√d) whose error falls like m^(−1/2); large-norm queries or keys need many more features.`,
+      });
+      break;
+    case 'relu':
+    case 'elu1':
+      out.push({ kind: 'note', id: 'linear-fixed', tone: 'info', text: `${lp.kernel === 'elu1' ? 'elu+1' : 'ReLU'} is a fixed map with D = d = ${shape.d} features: cheap, but it does not approximate softmax attention; compare its map with the exact one.` });
+      break;
+  }
+  if (arch) {
+    if (lp.weights) {
+      out.push({ kind: 'note', id: 'linear-weights', tone: 'info', text: `Weights from ${lp.weights}.` });
+    } else if (lp.weightsFrom === 'session') {
+      const w = getSessionWeights(arch.kernel);
+      out.push({ kind: 'note', id: 'linear-weights', tone: 'info', text: w ? `Weights trained or loaded in this session (${archLabel(w.arch)}).` : 'No session weights yet: train or load them in the training panel.' });
+    } else if (lp.weightsFrom === 'init') {
+      out.push({ kind: 'note', id: 'linear-weights', tone: 'warning', text: `Untrained ${lp.kernel} (its initialization, seed ${lp.kseed}): train it in the training panel or with \`npm run cli -- train\`.` });
+    } else {
+      const shipped = findShipped(arch);
+      out.push(
+        shipped
+          ? { kind: 'note', id: 'linear-weights', tone: 'info', text: `Trained weights shipped with the playground: public/kernels/${shipped.file} (${shipped.summary}).` }
+          : { kind: 'note', id: 'linear-weights', tone: 'warning', text: `No trained weights ship for ${archLabel(arch)}: running the UNTRAINED initialization. Train it in the training panel or with \`npm run cli -- train\`.` },
+      );
+    }
+  }
+  if (D > 256) out.push({ kind: 'note', id: 'linear-big-d', tone: 'info', text: `D = ${D} features: each query row keeps φ(q) (${D} floats) in private memory; expect spills on GPUs.` });
+  return out;
+}
+
+export const linearVariant: AttentionVariant = {
+  id: 'linear',
+  label: 'Linear attention (kernel feature map)',
+  summary: 'φ(Q)(φ(K)ᵀV) normalized by φ(Q)Σφ(K): O(N·D·d) time and O(D·d) state, with elu+1, ReLU, FAVOR+, Hedgehog or a trainable feed-forward kernel φ.',
+  params: linearParamSpecs,
+  supports: { causal: true, map: true },
+  validate(shape: Shape, p: ParamValues) {
+    let lp;
+    try {
+      lp = linearParams(p);
+    } catch (e) {
+      return [(e as Error).message];
+    }
+    const errs: string[] = [];
+    if (shape.d > LINEAR_MAX_DIM || shape.dv > LINEAR_MAX_DIM) {
+      errs.push(`linear attention supports head dimensions up to ${LINEAR_MAX_DIM}; got d = ${shape.d}, dv = ${shape.dv}`);
+    }
+    errs.push(...validateLinear(lp, shape.d));
+    // files are read now (Node), so a bad file is a clear validation message, not a failed run
+    if (!errs.length && (lp.weights || lp.projection)) {
+      try {
+        resolveKernelSync(p, shape.d);
+      } catch (e) {
+        errs.push((e as Error).message);
+      }
+    }
+    return errs;
+  },
+  notes,
+  reference: (x, p) => linearReference(x, resolveKernelSync(p, x.shape.d), linearParams(p).eps),
+  plan: async (gpu, shape, p, inputs) => {
+    const spec = await resolveKernel(p, shape.d);
+    return planLinear(gpu, shape, spec, linearParams(p).eps, inputs);
+  },
+  cost: (shape, p) => linearCost(shape, costSpec(linearParams(p), shape.d)),
+};
