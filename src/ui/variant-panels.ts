@@ -10,4 +10,5 @@ export interface VariantPanelProps {
 /** variant id → panels shown below the generic ones, in order */
 export const variantPanels: Record<string, { title: string; component: () => Promise<{ default: ComponentType<VariantPanelProps> }> }[]> = {
   fastmax: [{ title: 'Fastmax: compare against', component: () => import('./fastmax-compare') }],
+  cast: [{ title: 'CAST: surrogate tokens (load or fit S)', component: () => import('./cast-panel') }],
 };

@@ -5,8 +5,8 @@
 // - random: i.i.d. N(0, 1/d), seeded;
 // - file: an N_c×d (shared by every head) or H×N_c×d array the user trained elsewhere — a
 //   .npy path read with node:fs under Node (the CLI's `--set surrogates=file --set
-//   surrogatesFile=S.npy`), or an array registered in memory under a name (the browser's
-//   file picker and the surrogate fitting of the CAST panel, see registerSurrogates).
+//   surrogatesFile=S.npy`), or an array held in memory: in the browser, the one loaded with
+//   the CAST panel's file picker or fitted there (setPageSurrogates).
 //
 // S is a parameter of the model, not part of the forward: it is computed once, on the CPU,
 // in float64, and rounded to float32. The f64 reference and the GPU plan call the very same
@@ -136,16 +136,29 @@ export function randomSurrogates(clusters: number, d: number, seed: number, head
 
 // ----------------------------------------------------------------------------- files
 
-/** Arrays registered in memory by name (browser file picker, surrogate fitting). */
+/** Arrays registered in memory by name (tests, tools) and the page's own (name ''). */
 const registered = new Map<string, NpyArray>();
+let pageLabel = '';
 
 /** Names an in-memory surrogate array so that `surrogatesFile = name` finds it. */
 export function registerSurrogates(name: string, npy: NpyArray): void {
   registered.set(name, npy);
 }
 
-export function registeredSurrogates(name: string): NpyArray | undefined {
-  return registered.get(name);
+/**
+ * The surrogates loaded or fitted in this page (the CAST panel): what `surrogates = file`
+ * uses when no surrogatesFile is named — the browser has no paths. `undefined` clears them.
+ */
+export function setPageSurrogates(label: string, npy: NpyArray | undefined): void {
+  if (npy) registered.set('', npy);
+  else registered.delete('');
+  pageLabel = npy ? label : '';
+}
+
+/** The page's surrogates and their label, if any. */
+export function pageSurrogates(): { label: string; npy: NpyArray } | undefined {
+  const npy = registered.get('');
+  return npy ? { label: pageLabel, npy } : undefined;
 }
 
 function isNode(): boolean {
@@ -153,19 +166,22 @@ function isNode(): boolean {
 }
 
 /**
- * The surrogate array named by `surrogatesFile`: a registered in-memory array, else (under
- * Node) the .npy at that path. Synchronous (node:fs through process.getBuiltinModule) so the
- * synchronous f64 reference can use it too.
+ * The surrogate array named by `surrogatesFile`: a registered in-memory array (with the name
+ * '': the page's, see setPageSurrogates), else (under Node) the .npy at that path.
+ * Synchronous (node:fs through process.getBuiltinModule) so the synchronous f64 reference can
+ * use it too.
  */
 export function loadSurrogatesFile(path: string): NpyArray {
-  if (!path) throw new Error('surrogates = file needs surrogatesFile: the path of an N_c×d .npy (CLI: --set surrogatesFile=S.npy)');
   const mem = registered.get(path);
   if (mem) return mem;
   if (!isNode()) {
     throw new Error(
-      `surrogate file "${path}" is not loaded: in the browser, load an N_c×d .npy with the CAST panel's "Load surrogates" button (or fit S there); paths are read by the CLI (--set surrogates=file --set surrogatesFile=S.npy)`,
+      path
+        ? `surrogate file "${path}" cannot be read in the browser: load it with the CAST panel's "Load S (.npy)" (paths are for the CLI)`
+        : 'surrogates = file: load an N_c×d .npy or fit S in the CAST panel first',
     );
   }
+  if (!path) throw new Error('surrogates = file needs surrogatesFile: the path of an N_c×d .npy (CLI: --set surrogatesFile=S.npy)');
   const getBuiltin = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
   if (!getBuiltin) throw new Error(`reading surrogate file "${path}" needs Node ≥ 20.16 (process.getBuiltinModule)`);
   const fs = getBuiltin('node:fs') as typeof import('node:fs');

@@ -4,7 +4,8 @@ import type { AttentionVariant, Cost, Extra, Shape } from '../types';
 import type { ParamSpec, ParamValues } from '../../params/schema';
 import { castReference, effectiveKappa, type CastMode } from './reference';
 import { INTRA_ROWS, LOGIT_TILE, MIX_TOKENS, planCast } from './plan';
-import { checkSurrogateShape, loadSurrogatesFile, kmeansSampleSize, KMEANS_ITERS } from './surrogates';
+import { checkSurrogateShape, loadSurrogatesFile, kmeansSampleSize, pageSurrogates, KMEANS_ITERS } from './surrogates';
+import { formatShape } from '../../workloads/npy';
 
 /** Largest head dimension the intra-cluster kernel's private arrays take (as exact attention). */
 export const CAST_MAX_HEAD_DIM = 256;
@@ -46,11 +47,11 @@ export const castParams: ParamSpec[] = [
       { value: 'random', label: 'Random N(0, 1/d)' },
       { value: 'file', label: 'From a file (N_c×d .npy)' },
     ],
-    help: `k-means (k-means++ seeding, ${KMEANS_ITERS} Lloyd steps, on a strided sample of ≤ max(2048, 4·N_c) rows), random, or your own N_c×d (or H×N_c×d) surrogates: CLI --set surrogates=file --set surrogatesFile=S.npy; in the browser load or fit them in the CAST panel.`,
+    help: `k-means (k-means++ seeding, ${KMEANS_ITERS} Lloyd steps, on a strided sample of ≤ max(2048, 4·N_c) rows), random, or your own N_c×d (or H×N_c×d) surrogates: CLI --set surrogates=file --set surrogatesFile=S.npy; in the browser, load or fit them in the CAST panel.`,
   },
   {
     name: 'surrogatesFile', label: 'Surrogates file', type: 'file', default: '', urlKey: 'sf', csvColumn: 'cast_surrogates_file',
-    help: 'With surrogates = file: path of an N_c×d or H×N_c×d float32/float64 .npy (CLI), or the name of surrogates loaded or fitted in the CAST panel.',
+    help: 'With surrogates = file: path of an N_c×d or H×N_c×d float32/float64 .npy (CLI). In the browser leave it empty: the surrogates loaded or fitted in the CAST panel are used.',
   },
   {
     name: 'surrogateSeed', label: 'Surrogate seed', type: 'int', default: 1, min: 0, max: 2 ** 31 - 1, urlKey: 'ss', csvColumn: 'cast_surrogate_seed',
@@ -136,6 +137,10 @@ export const castVariant: AttentionVariant = {
         kind: 'note', id: 'uncovered', tone: 'info',
         text: `N_c·κ = ${nc * kappa} < N = ${n}: at least ${n - nc * kappa} tokens join no cluster and get only cluster summaries.`,
       });
+    }
+    const page = pageSurrogates();
+    if (p.surrogates === 'file' && !p.surrogatesFile && page) {
+      notes.push({ kind: 'note', id: 'pageSurrogates', tone: 'info', text: `Surrogates: ${page.label} (${formatShape(page.npy.shape)}), loaded in the CAST panel — not part of the link.` });
     }
     if ((p.surrogates === 'kmeans-k' || p.surrogates === 'kmeans-qk') && nc <= n) {
       const rows = p.surrogates === 'kmeans-k' ? n : 2 * n;
