@@ -5,10 +5,11 @@ import { checkValues, defaults, type ParamValues } from '../params/schema';
 import { exactVariant } from './exact/variant';
 import { linearVariant } from './linear/variant';
 import { nystromVariant } from './nystrom/variant';
+import { cosiVariant, coreVariant, conysVariant } from './continual/variants';
 import { fastmaxVariant } from './fastmax/variant';
 import { castVariant } from './cast/variant';
 
-export const variants: readonly AttentionVariant[] = [exactVariant, nystromVariant, fastmaxVariant, castVariant, linearVariant];
+export const variants: readonly AttentionVariant[] = [exactVariant, nystromVariant, fastmaxVariant, castVariant, linearVariant, cosiVariant, coreVariant, conysVariant];
 
 export function findVariant(id: string): AttentionVariant | undefined {
   return variants.find((v) => v.id === id);

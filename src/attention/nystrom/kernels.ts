@@ -177,11 +177,6 @@ export class NystromKernels {
     return steps;
   }
 
-  /** Split count for a product with a long inner dimension (B·V over N keys). */
-  static splitsFor(inner: number): number {
-    return Math.max(1, Math.min(64, Math.floor(inner / 512)));
-  }
-
   /** In-place row softmax of `rowsPerBatch` rows of `cols` in each of `batches` batches. */
   softmax(owner: Owner, label: string, buf: GPUBuffer, o: { cols: number; rowsPerBatch: number; batches: number; ld?: number; off?: number; batchStride?: number }, budget = this.gpu.maxFlopsPerSubmit): Step[] {
     const rows = o.rowsPerBatch * o.batches;

@@ -5,7 +5,8 @@ import type { Gpu } from '../../gpu/gpu';
 import { GpuError } from '../../gpu/errors';
 import { runForward } from '../../gpu/timing';
 import type { Extra, GpuInputs, MapRequest, MapWindow, Plan, Shape } from '../types';
-import { checkMapRequest } from '../exact/plan';
+import { checkMapRequest } from '../map-request';
+import { bvSplits } from './sizes';
 import { NystromKernels, Owner, packParts, type Step } from './kernels';
 import { pinvResidual, segmentOfToken } from './reference';
 
@@ -55,7 +56,7 @@ export async function planNystrom(gpu: Gpu, shape: Shape, m: number, iters: numb
   const [z0, z1, p, u, w] = ['Z', 'Z′', 'P', 'U', 'W'].map((x) => own.buffer(`${L}.pinv.${x}`, H * m * m));
   const bv = own.buffer(`${L}.BV`, H * m * dv);
   const zbv = own.buffer(`${L}.Z·BV`, H * m * dv);
-  const splits = NystromKernels.splitsFor(n);
+  const splits = bvSplits(n);
   const scratch = splits > 1 ? { buffer: own.buffer(`${L}.BV partials`, H * splits * m * dv), splits } : undefined;
   const s4 = d ** -0.25;
 

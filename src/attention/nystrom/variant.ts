@@ -2,8 +2,7 @@
 import type { AttentionVariant, Cost, Extra, Shape } from '../types';
 import type { ParamSpec, ParamValues } from '../../params/schema';
 import { nystromReference } from './reference';
-import { planNystrom } from './plan';
-import { NystromKernels } from './kernels';
+import { bvSplits } from './sizes';
 
 export const NYSTROM_MAX_M = 1024;
 
@@ -31,7 +30,7 @@ export function nystromCost(shape: Shape, m: number, iters: number): Cost {
   // traffic: Q, K read twice (landmarks, scores), V once, F and B written, softmaxed in place
   // (read + write) and read again by their products, the output written
   const bytes = 4 * H * (4 * n * d + n * dv + 2 * (n * m) * 4 + n * dv);
-  const splits = NystromKernels.splitsFor(n);
+  const splits = bvSplits(n);
   const memory = 4 * H * (n * dv + 2 * m * d + 2 * n * m + 6 * m * m + 2 * m * dv + (splits > 1 ? splits * m * dv : 0));
   return { flops, bytes, memory };
 }
@@ -73,6 +72,6 @@ export const nystromVariant: AttentionVariant = {
     const r = nystromReference(x, { m: Number(p.m), iters: Number(p.iters) });
     return r.map ? { out: r.out, map: r.map } : { out: r.out };
   },
-  plan: (gpu, shape, p, inputs) => planNystrom(gpu, shape, Number(p.m), Number(p.iters), inputs),
+  plan: async (gpu, shape, p, inputs) => (await import('./plan')).planNystrom(gpu, shape, Number(p.m), Number(p.iters), inputs),
   cost: (shape, p) => nystromCost(shape, Number(p.m), Number(p.iters)),
 };
