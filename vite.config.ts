@@ -2,11 +2,14 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
+import { serviceWorkerPlugin } from './scripts/vite-plugin-sw.mjs';
 
 // One config for the app (default), the Node CLI bundle (`vite build --mode cli`) and the tests.
 export default defineConfig(({ mode }) => ({
   base: './',
-  plugins: mode === 'cli' ? [] : [react()],
+  plugins: mode === 'cli' ? [] : [react(), serviceWorkerPlugin(fileURLToPath(new URL('./scripts/sw-template.js', import.meta.url)))],
+  // the CPU worker (src/state/cpu-worker.ts) loads the registry on demand: ES module workers split chunks
+  worker: { format: 'es' },
   // plotly.js (lazy chunk of the web app) reads Node's `global`; not needed by the CLI or tests
   define: mode === 'cli' || mode === 'test' ? {} : { global: 'globalThis' },
   // no map traces are used: keep maplibre's 83 kB stylesheet out of the Plotly chunk

@@ -1,7 +1,13 @@
 // Runs the current configuration whenever it changes: debounced, the previous run cancelled
 // through its AbortController, and runs serialized — one promise chain, so two runs never
-// share the device even while a cancelled one is still releasing its buffers.
-import { isAbort, runOne, type RunSpec } from '../bench/runner';
+// share the device even while a cancelled one is still releasing its buffers. Batches of
+// runs (a comparison, a sweep, a map window: src/state/jobs.ts) go through the same chain
+// with `exclusive`.
+//
+// The CPU work of every run (inputs, float64 reference, error metrics) happens in a Web
+// Worker (src/state/cpu-offload.ts) when one is available, so the page stays responsive.
+import { isAbort, runOne, type RunOptions, type RunSpec } from '../bench/runner';
+import type { CpuWork } from '../bench/cpu-work';
 import type { Gpu, GpuHost } from '../gpu/gpu';
 import { hasWebGpu, NO_WEBGPU_HELP } from '../gpu/browser';
 import { configOf } from './config';
@@ -10,11 +16,28 @@ import type { PlaygroundStore } from './store';
 export interface AutoRunOptions {
   /** quiet time after the last change before a run starts, ms */
   debounceMs?: number;
+  /** where a run's CPU work happens, per run (default: on the main thread) */
+  cpuFor?: (signal: AbortSignal) => CpuWork;
+}
+
+/** What an exclusive job gets: the host, its CPU work and the options every run should carry. */
+export interface JobContext {
+  host: GpuHost;
+  signal: AbortSignal;
+  /** RunOptions for runOne / runSweep: the signal, the CPU worker and the user's files */
+  runOptions(): RunOptions;
 }
 
 export interface AutoRunner {
   /** runs the current configuration now (the Run button), even if it did not change */
   runNow(): void;
+  /**
+   * Runs `job` on the device after whatever is running now, alone. The job ends (AbortError)
+   * when `signal` fires. Resolves with the job's value.
+   */
+  exclusive<T>(job: (ctx: JobContext) => Promise<T>, signal: AbortSignal): Promise<T>;
+  /** true once an adapter has been found (jobs can run) */
+  ready(): boolean;
   dispose(): void;
 }
 
@@ -36,6 +59,11 @@ export function startAutoRun(store: PlaygroundStore, host: GpuHost, opts: AutoRu
     gpu.on((e) => getState().addNotice(e.message));
   };
 
+  const runOptions = (signal: AbortSignal): RunOptions => {
+    const userData = getState().userData;
+    return { signal, cpu: opts.cpuFor?.(signal), inputs: userData };
+  };
+
   const cancel = () => {
     clearTimeout(timer);
     timer = undefined;
@@ -43,14 +71,14 @@ export function startAutoRun(store: PlaygroundStore, host: GpuHost, opts: AutoRu
     current = undefined;
   };
 
-  const execute = async (spec: RunSpec, ctl: AbortController) => {
+  const execute = async (spec: RunSpec, key: string, ctl: AbortController) => {
     if (ctl.signal.aborted || disposed) return;
     const live = () => current === ctl && !ctl.signal.aborted;
     getState().setPhase('running', 'starting');
     try {
       watch(await host.get());
       const result = await runOne(host, spec, {
-        signal: ctl.signal,
+        ...runOptions(ctl.signal),
         onProgress: (stage) => {
           if (live()) getState().setStage(stage);
         },
@@ -58,7 +86,7 @@ export function startAutoRun(store: PlaygroundStore, host: GpuHost, opts: AutoRu
       if (!live()) return; // superseded: a newer run (or an invalid edit) owns the phase now
       const s = getState();
       if (result.adapter) s.setAdapter(result.adapter);
-      s.addResult(result);
+      s.addResult(result, key);
       s.setPhase(result.status === 'ok' ? 'done' : 'failed');
     } catch (e) {
       if (isAbort(e) || !live()) return;
@@ -73,12 +101,14 @@ export function startAutoRun(store: PlaygroundStore, host: GpuHost, opts: AutoRu
 
   const launch = () => {
     timer = undefined;
-    const spec = configOf(getState()).spec;
-    if (!ready || disposed || !spec) return;
+    const config = configOf(getState());
+    const spec = config.spec;
+    if (!ready || disposed || !spec || !config.key) return;
     current?.abort();
     const ctl = new AbortController();
     current = ctl;
-    chain = chain.then(() => execute(spec, ctl));
+    const key = config.key;
+    chain = chain.then(() => execute(spec, key, ctl));
   };
 
   const schedule = (delay: number) => {
@@ -135,6 +165,20 @@ export function startAutoRun(store: PlaygroundStore, host: GpuHost, opts: AutoRu
       getState().setPhase('waiting');
       launch();
     },
+    exclusive<T>(job: (ctx: JobContext) => Promise<T>, signal: AbortSignal): Promise<T> {
+      const result = chain.then(async () => {
+        if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
+        watch(await host.get());
+        return job({ host, signal, runOptions: () => runOptions(signal) });
+      });
+      // the chain goes on whatever the job did
+      chain = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      return result;
+    },
+    ready: () => ready,
     dispose() {
       disposed = true;
       unsubscribe();

@@ -6,7 +6,7 @@ import type { AttentionVariant, Extra } from '../attention/types';
 import { runParams, shapeOf } from '../bench/run-params';
 import type { RunSpec } from '../bench/runner';
 import { parseValue, type ParamSpec, type ParamValues } from '../params/schema';
-import type { PlaygroundState, RawValues } from './store';
+import type { PlaygroundState, RawValues, UserData } from './store';
 
 export interface Config {
   variant: AttentionVariant;
@@ -42,14 +42,22 @@ function parseAll(specs: readonly ParamSpec[], raw: RawValues, group: 'run' | 'p
   return values;
 }
 
-export function deriveConfig(variantId: string, runRaw: RawValues, paramRaw: RawValues | undefined): Config {
+/** The run knobs the user's own tensors decide (their controls are disabled while files are loaded). */
+export const FILE_DECIDED = ['n', 'd', 'heads', 'workload', 'seed', 'logitScale'] as const;
+
+export function deriveConfig(variantId: string, runRaw: RawValues, paramRaw: RawValues | undefined, userData?: UserData): Config {
   const variant = getVariant(variantId);
   const fieldErrors: Record<string, string> = {};
-  const run = parseAll(runParams, runRaw, 'run', fieldErrors);
+  let run = parseAll(runParams, runRaw, 'run', fieldErrors);
+  if (userData) {
+    // the files decide the shape; the CSV says `workload = file` (as the CLI's `run` does)
+    for (const name of FILE_DECIDED) delete fieldErrors[fieldId('run', name)];
+    run = { ...run, n: userData.n, d: userData.d, heads: userData.heads, workload: 'file', seed: '', logitScale: 1 };
+  }
   const params = parseAll(variant.params, paramRaw ?? {}, 'param', fieldErrors);
   const config: Config = { variant, run, params, fieldErrors, runErrors: [], notes: [] };
   if (Object.keys(fieldErrors).length) return config;
-  const shape = shapeOf(run);
+  const shape = shapeOf(run, userData?.dv);
   config.runErrors = validateRun(variant, shape, params);
   try {
     config.notes = variant.notes?.(shape, params) ?? [];
@@ -59,18 +67,37 @@ export function deriveConfig(variantId: string, runRaw: RawValues, paramRaw: Raw
   }
   if (config.runErrors.length) return config;
   config.spec = { variant: variant.id, run, params };
-  config.key = JSON.stringify(config.spec);
+  config.key = JSON.stringify(config.spec) + (userData ? `|files:${userData.files.join(',')}:${userDataId(userData)}` : '');
   return config;
 }
 
+/** A distinct number per loaded set of files (two loads of same-named files are different data). */
+const ids = new WeakMap<UserData, number>();
+let nextId = 1;
+function userDataId(d: UserData): number {
+  let id = ids.get(d);
+  if (id === undefined) {
+    id = nextId++;
+    ids.set(d, id);
+  }
+  return id;
+}
+
+type ConfigSource = Pick<PlaygroundState, 'variantId' | 'runRaw' | 'paramRaw'> & { userData?: UserData };
+
 // One-entry cache keyed by the (immutable) state slices, so components and the auto-runner
 // share one Config object per configuration.
-let cached: { variantId: string; runRaw: RawValues; paramRaw: RawValues | undefined; config: Config } | undefined;
+let cached: { variantId: string; runRaw: RawValues; paramRaw: RawValues | undefined; userData?: UserData; config: Config } | undefined;
 
-export function configOf(s: Pick<PlaygroundState, 'variantId' | 'runRaw' | 'paramRaw'>): Config {
+export function configOf(s: ConfigSource): Config {
   const paramRaw = s.paramRaw[s.variantId];
-  if (cached && cached.variantId === s.variantId && cached.runRaw === s.runRaw && cached.paramRaw === paramRaw) return cached.config;
-  const config = deriveConfig(s.variantId, s.runRaw, paramRaw);
-  cached = { variantId: s.variantId, runRaw: s.runRaw, paramRaw, config };
+  if (cached && cached.variantId === s.variantId && cached.runRaw === s.runRaw && cached.paramRaw === paramRaw && cached.userData === s.userData) return cached.config;
+  const config = deriveConfig(s.variantId, s.runRaw, paramRaw, s.userData);
+  cached = { variantId: s.variantId, runRaw: s.runRaw, paramRaw, userData: s.userData, config };
   return config;
+}
+
+/** The configuration of another variant with the same run knobs (comparisons, sweeps); not cached. */
+export function configFor(s: ConfigSource, variantId: string): Config {
+  return variantId === s.variantId ? configOf(s) : deriveConfig(variantId, s.runRaw, s.paramRaw[variantId], s.userData);
 }

@@ -1,19 +1,38 @@
-// Browser entry: state from the URL hash, the GPU host, the auto-runner, then React. Plotly
-// is fetched only after the first paint (see plotly-loader.ts).
+// Browser entry: page options from the query string (embed, panels, deck, theme), state from
+// the URL hash, the GPU host, the auto-runner with its CPU worker, the batch jobs, the iframe
+// API, then React. Plotly is fetched only after the first paint (see plotly-loader.ts), and
+// the service worker (offline use) is registered once the page has loaded.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { browserGpuHost } from '../gpu/browser';
 import { startAutoRun } from '../state/auto-run';
+import { cpuWorker } from '../state/cpu-offload';
+import { startEmbedApi } from '../state/embed';
+import { initJobs } from '../state/jobs';
+import { parsePageOptions, setPageOptions } from '../state/page-options';
 import { initPlaygroundStore } from '../state/store';
 import { bindHash, parseHash } from '../state/url';
 import { App } from './app';
 import { loadPlotly } from './plotly-loader';
+import { registerServiceWorker } from './service-worker';
+import { initTheme } from './use-color-scheme';
 import './styles.css';
 
-const store = initPlaygroundStore(parseHash(location.hash));
+const options = parsePageOptions(location.search);
+setPageOptions(options);
+initTheme(options.theme);
+if (options.embed) document.documentElement.classList.add('embed');
+
+const initial = parseHash(location.hash);
+initial.notices.push(...options.notices);
+const store = initPlaygroundStore(initial);
 bindHash(store);
 const host = browserGpuHost((message) => store.getState().addNotice(message));
-const runner = startAutoRun(store, host);
+// the CPU work of every run (inputs, float64 reference, errors) happens in a worker
+const cpuFor = typeof Worker === 'undefined' ? undefined : (signal: AbortSignal) => cpuWorker().forRun(signal);
+const runner = startAutoRun(store, host, { cpuFor });
+initJobs(store, runner);
+startEmbedApi(store, runner);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
@@ -25,3 +44,4 @@ createRoot(root).render(
 
 // after the first frame is on screen, start fetching the plotting library
 requestAnimationFrame(() => setTimeout(() => void loadPlotly().catch(() => {}), 0));
+registerServiceWorker();

@@ -5,8 +5,24 @@ import type { Data, Layout } from 'plotly.js/lib/core';
 import type { MapWindow } from '../attention/types';
 import type { FigureTheme } from './figure-theme';
 
-/** Widest map drawn as is; wider windows are averaged over blocks of columns for display. */
-export const MAX_PLOT_COLS = 1024;
+/**
+ * Most cells drawn along either side of one panel; larger windows are averaged over blocks
+ * for display (zooming in draws the zoomed part at full resolution). Keeps a redraw well
+ * under a frame's budget on the main thread: three panels of 256² cells.
+ */
+export const MAX_PLOT_CELLS = 256;
+/** @deprecated kept for callers of the first UI: the cap is now MAX_PLOT_CELLS on both sides */
+export const MAX_PLOT_COLS = MAX_PLOT_CELLS;
+
+/** A zoomed part of the window, in token indices (inclusive ranges). */
+export interface MapZoom {
+  /** key (column) range */
+  x0: number;
+  x1: number;
+  /** query (row) range */
+  y0: number;
+  y1: number;
+}
 
 export interface MapFigureInput {
   /** the variant's map window */
@@ -22,6 +38,15 @@ export interface MapFigureInput {
   theme: FigureTheme;
   /** width of the plot container in CSS pixels (the panels are sized for square-ish cells) */
   width: number;
+  /** the part of the window to draw (token indices); undefined = all of it */
+  zoom?: MapZoom;
+}
+
+/** What is drawn, for the hover readout: the grids of the panels and how cells map to tokens. */
+export interface MapGrids {
+  exact?: Grid;
+  approx: Grid;
+  diff?: Grid;
 }
 
 export interface MapFigure {
@@ -29,38 +54,65 @@ export interface MapFigure {
   layout: Partial<Layout>;
   /** lines for the caption under the plot (what is shown, how it was reduced) */
   notes: string[];
+  grids: MapGrids;
 }
 
-/** A window reduced to at most MAX_PLOT_COLS columns (block means), as rows of numbers. */
-interface Grid {
+/** A window (or a zoomed part of it) reduced to at most MAX_PLOT_CELLS² cells of block means. */
+export interface Grid {
   z: number[][];
+  /** first key / query token of each drawn column / row */
   x: number[];
   y: number[];
-  /** columns averaged per drawn column */
+  /** tokens each drawn column / row covers */
+  xSpan: number;
+  ySpan: number;
+  /** window cells averaged per drawn column / row */
   block: number;
+  rowBlock: number;
 }
 
-function toGrid(w: MapWindow): Grid {
-  const block = Math.max(1, Math.ceil(w.cols / MAX_PLOT_COLS));
-  const outCols = Math.ceil(w.cols / block);
+/** Window cells [r0, r1) × [c0, c1) covering the zoom (the whole window without one). */
+function cellRange(w: MapWindow, zoom: MapZoom | undefined): { r0: number; r1: number; c0: number; c1: number } {
+  if (!zoom) return { r0: 0, r1: w.rows, c0: 0, c1: w.cols };
+  const clamp = (v: number, hi: number) => Math.min(hi, Math.max(0, v));
+  const r0 = clamp(Math.floor((zoom.y0 - w.row0) / w.pool), w.rows - 1);
+  const r1 = clamp(Math.floor((zoom.y1 - w.row0) / w.pool) + 1, w.rows);
+  const c0 = clamp(Math.floor(zoom.x0 / w.pool), w.cols - 1);
+  const c1 = clamp(Math.floor(zoom.x1 / w.pool) + 1, w.cols);
+  return { r0, r1: Math.max(r1, r0 + 1), c0, c1: Math.max(c1, c0 + 1) };
+}
+
+function toGrid(w: MapWindow, zoom?: MapZoom): Grid {
+  const { r0, r1, c0, c1 } = cellRange(w, zoom);
+  const cols = c1 - c0;
+  const rows = r1 - r0;
+  const block = Math.max(1, Math.ceil(cols / MAX_PLOT_CELLS));
+  const rowBlock = Math.max(1, Math.ceil(rows / MAX_PLOT_CELLS));
+  const outCols = Math.ceil(cols / block);
+  const outRows = Math.ceil(rows / rowBlock);
   const z: number[][] = [];
-  for (let i = 0; i < w.rows; i++) {
+  for (let r = 0; r < outRows; r++) {
     const row = new Array<number>(outCols);
-    const base = i * w.cols;
+    const i0 = r0 + r * rowBlock;
+    const i1 = Math.min(r1, i0 + rowBlock);
     for (let c = 0; c < outCols; c++) {
-      const j0 = c * block;
-      const j1 = Math.min(w.cols, j0 + block);
+      const j0 = c0 + c * block;
+      const j1 = Math.min(c1, j0 + block);
       let sum = 0;
-      for (let j = j0; j < j1; j++) sum += w.data[base + j];
-      row[c] = sum / (j1 - j0);
+      for (let i = i0; i < i1; i++) {
+        const base = i * w.cols;
+        for (let j = j0; j < j1; j++) sum += w.data[base + j];
+      }
+      row[c] = sum / ((j1 - j0) * (i1 - i0));
     }
     z.push(row);
   }
   // axis coordinates in token indices: a pooled window's cell covers `pool` tokens
-  const scale = w.pool * block;
-  const x = Array.from({ length: outCols }, (_, c) => c * scale);
-  const y = Array.from({ length: w.rows }, (_, i) => w.row0 + i * w.pool);
-  return { z, x, y, block };
+  const xSpan = w.pool * block;
+  const ySpan = w.pool * rowBlock;
+  const x = Array.from({ length: outCols }, (_, c) => (c0 + c * block) * w.pool);
+  const y = Array.from({ length: outRows }, (_, r) => w.row0 + (r0 + r * rowBlock) * w.pool);
+  return { z, x, y, xSpan, ySpan, block, rowBlock };
 }
 
 function extent(grids: Grid[]): { min: number; max: number } {
@@ -80,16 +132,29 @@ function extent(grids: Grid[]): { min: number; max: number } {
 /** Quantile of |value| the shared colour scale is clipped at when a few cells dominate. */
 const CLIP_QUANTILE = 0.995;
 
+/** Values sorted to find a quantile: at most this many (a strided sample of larger grids). */
+const QUANTILE_SAMPLE = 65_536;
+
 /** The q-quantile of the absolute non-zero values of the grids (0 when all are zero). */
 function quantileAbs(grids: Grid[], q: number): number {
   let count = 0;
   for (const g of grids) for (const row of g.z) for (const v of row) if (v !== 0) count++;
   if (count === 0) return 0;
-  const values = new Float64Array(count);
+  // a strided sample keeps the sort small (the quantile only sets where the scale clips)
+  const stride = Math.max(1, Math.ceil(count / QUANTILE_SAMPLE));
+  const values = new Float64Array(Math.ceil(count / stride));
   let k = 0;
-  for (const g of grids) for (const row of g.z) for (const v of row) if (v !== 0) values[k++] = Math.abs(v);
-  values.sort();
-  return values[Math.min(count - 1, Math.floor(q * count))];
+  let seen = 0;
+  for (const g of grids) {
+    for (const row of g.z) {
+      for (const v of row) {
+        if (v === 0) continue;
+        if (seen++ % stride === 0 && k < values.length) values[k++] = Math.abs(v);
+      }
+    }
+  }
+  const sample = values.subarray(0, k).sort();
+  return sample[Math.min(k - 1, Math.floor(q * k))];
 }
 
 const HOVER = 'query %{y}<br>key %{x}<br>%{z:.4g}<extra></extra>';
@@ -98,8 +163,8 @@ export function buildMapFigure(input: MapFigureInput): MapFigure {
   const { map, exactMap, theme } = input;
   const notes: string[] = [];
   const comparing = input.compare && exactMap !== undefined && exactMap.rows === map.rows && exactMap.cols === map.cols;
-  const approx = toGrid(map);
-  const exact = comparing ? toGrid(exactMap!) : undefined;
+  const approx = toGrid(map, input.zoom);
+  const exact = comparing ? toGrid(exactMap!, input.zoom) : undefined;
 
   // the shared colour axis of the map(s): from 0 (probabilities) to the largest entry shown;
   // maps that can be negative (signed) get a symmetric axis instead
@@ -129,8 +194,9 @@ export function buildMapFigure(input: MapFigureInput): MapFigure {
   const data: Data[] = [];
   const titles: string[] = [];
   let diffTop = 0;
+  let diff: Grid | undefined;
   if (exact) {
-    const diff: Grid = { ...approx, z: approx.z.map((row, i) => row.map((v, j) => v - exact.z[i][j])) };
+    diff = { ...approx, z: approx.z.map((row, i) => row.map((v, j) => v - exact.z[i][j])) };
     const d = extent([diff]);
     diffTop = Math.max(Math.abs(d.min), Math.abs(d.max), 1e-12);
     data.push(heatmap(exact, 'exact', 1, 'coloraxis'), heatmap(approx, 'approximate', 2, 'coloraxis'), heatmap(diff, 'difference', 3, 'coloraxis2'));
@@ -209,15 +275,34 @@ export function buildMapFigure(input: MapFigureInput): MapFigure {
     if (i > 0) (layout[`xaxis${suffix}`] as Record<string, unknown>).matches = 'x';
   });
 
+  if (input.zoom) {
+    const z = input.zoom;
+    for (let i = 0; i < domains.length; i++) {
+      const suffix = i === 0 ? '' : String(i + 1);
+      const xa = layout[`xaxis${suffix}`] as Record<string, unknown>;
+      const ya = layout[`yaxis${suffix}`] as Record<string, unknown>;
+      xa.range = [z.x0 - 0.5, z.x1 + 0.5];
+      xa.autorange = false;
+      ya.range = [z.y1 + 0.5, z.y0 - 0.5]; // reversed: query 0 at the top
+      ya.autorange = false;
+    }
+  }
+
   if (map.kind === 'rows' && map.rows < input.n) {
-    notes.push(`N = ${input.n}: showing the first ${map.rows} query rows (rows ${map.row0}–${map.row0 + map.rows - 1}) of ${input.n}.`);
+    notes.push(
+      map.row0 === 0
+        ? `N = ${input.n}: showing the first ${map.rows} query rows (rows 0–${map.rows - 1}) of ${input.n}.`
+        : `N = ${input.n}: showing query rows ${map.row0}–${map.row0 + map.rows - 1} of ${input.n}.`,
+    );
   }
-  if (map.kind === 'pooled') notes.push(`Averaged over ${map.pool}×${map.pool} blocks of the N×N map.`);
-  if (approx.block > 1) notes.push(`Drawn with ${approx.block} keys averaged per column (${map.cols} keys).`);
+  if (map.kind === 'pooled') notes.push(`Pooled overview: each cell is the mean of a ${map.pool}×${map.pool} block of the N×N map.`);
+  if (approx.block > 1 || approx.rowBlock > 1) {
+    notes.push(`Drawn as means of ${approx.rowBlock}×${approx.block} cells (at most ${MAX_PLOT_CELLS}² per panel): zoom in (drag a box) for full resolution.`);
+  }
   if (input.heads > 1) notes.push(`Head 1 of ${input.heads}.`);
-  if (exact) notes.push('The maps share one colour scale from 0; the difference has its own, centred on 0.');
+  if (exact) notes.push('Exact and approximate share one colour scale from 0; the difference has its own diverging scale, centred on 0 (red: the approximation puts more weight there).');
   if (clipped) {
-    notes.push(`Colour scale clipped at the ${CLIP_QUANTILE * 100}th percentile (${top.toPrecision(3)}); the largest entry is ${largest.toPrecision(3)} (hover shows exact values).`);
+    notes.push(`Colour scale clipped at the ${CLIP_QUANTILE * 100}th percentile (${top.toPrecision(3)}); the largest entry is ${largest.toPrecision(3)} (the readout shows exact values).`);
   }
-  return { data, layout: layout as Partial<Layout>, notes };
+  return { data, layout: layout as Partial<Layout>, notes, grids: { exact, approx, diff } };
 }

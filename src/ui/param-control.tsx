@@ -12,6 +12,10 @@ export interface ParamControlProps {
   raw: string;
   /** this field's validation message, if any */
   error?: string;
+  /** the control shows a value it does not decide (e.g. N while the user's files are loaded) */
+  disabled?: boolean;
+  /** a line under the help text (why the control is disabled) */
+  note?: string;
   onChange(raw: string): void;
 }
 
@@ -22,7 +26,7 @@ function log2Range(min: number, max: number): [number, number] {
   return [Math.ceil(Math.log2(Math.max(min, Number.MIN_VALUE))), Math.floor(Math.log2(max))];
 }
 
-export function ParamControl({ spec, id, raw, error, onChange }: ParamControlProps) {
+export function ParamControl({ spec, id, raw, error, disabled, note, onChange }: ParamControlProps) {
   const helpId = `${id}-help`;
   const errorId = `${id}-error`;
   const describedBy = error ? `${helpId} ${errorId}` : helpId;
@@ -36,6 +40,7 @@ export function ParamControl({ spec, id, raw, error, onChange }: ParamControlPro
             Range {numberFormat.format(spec.min)} … {numberFormat.format(spec.max)}.
           </span>
         )}
+        {note && <span className="field-note"> {note}</span>}
       </p>
       {error && (
         <p className="field-error" id={errorId} role="alert">
@@ -55,6 +60,7 @@ export function ParamControl({ spec, id, raw, error, onChange }: ParamControlPro
               type="checkbox"
               checked={raw === '1' || raw === 'true'}
               aria-describedby={describedBy}
+              disabled={disabled}
               aria-invalid={error ? true : undefined}
               onChange={(e) => onChange(e.target.checked ? '1' : '0')}
             />
@@ -71,6 +77,7 @@ export function ParamControl({ spec, id, raw, error, onChange }: ParamControlPro
             id={id}
             value={raw}
             aria-describedby={describedBy}
+            disabled={disabled}
             aria-invalid={error ? true : undefined}
             onChange={(e) => onChange(e.target.value)}
           >
@@ -106,6 +113,7 @@ export function ParamControl({ spec, id, raw, error, onChange }: ParamControlPro
               max={spec.max}
               value={raw}
               aria-describedby={describedBy}
+              disabled={disabled}
               aria-invalid={error ? true : undefined}
               onChange={(e) => onChange(e.target.value)}
             />
@@ -113,6 +121,7 @@ export function ParamControl({ spec, id, raw, error, onChange }: ParamControlPro
               <input
                 className="field-slider"
                 type="range"
+                disabled={disabled}
                 min={lo}
                 max={hi}
                 step={1}

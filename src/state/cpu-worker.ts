@@ -1,0 +1,79 @@
+// The Web Worker behind the browser's runs: everything CPU-heavy of a run — the seeded
+// inputs, the float64 exact reference, the error metrics, parsing the user's .npy files —
+// so the page's main thread never blocks (issue 7: no task over 50 ms during runs and
+// sweeps). It runs the very functions the runner uses on Node (src/bench/cpu-work.ts); the
+// protocol is private to src/state/cpu-offload.ts.
+import { makeInputs, measureOnCpu, type InputSpec, type MeasureJob, type Measured, type UserInputs } from '../bench/cpu-work';
+import type { Inputs64 } from '../attention/types';
+import { asAttentionTensor, parseNpy } from '../workloads/npy';
+
+export type WorkerRequest =
+  | { id: number; op: 'inputs'; key: number; spec: InputSpec; user?: UserInputs; keep64: boolean }
+  | { id: number; op: 'measure'; key: number; job: MeasureJob }
+  | { id: number; op: 'release'; key: number }
+  | { id: number; op: 'npy'; name: string; bytes: ArrayBuffer };
+
+export type WorkerResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
+
+/** One tensor read from a .npy file (asAttentionTensor's result). */
+export interface NpyTensor {
+  name: string;
+  heads: number;
+  n: number;
+  d: number;
+  data: Float64Array;
+}
+
+interface WorkerScope {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
+}
+const scope = self as unknown as WorkerScope;
+
+/** float64 inputs kept for the measurement of a run, by the page's key for the run */
+const kept = new Map<number, Inputs64 | undefined>();
+
+type Registry = typeof import('../attention/registry');
+let registry: Promise<Registry> | undefined;
+
+async function handle(req: WorkerRequest): Promise<{ value: unknown; transfer: Transferable[] }> {
+  switch (req.op) {
+    case 'inputs': {
+      const { x32, x64 } = makeInputs(req.spec, req.user);
+      kept.set(req.key, req.keep64 ? x64 : undefined);
+      return { value: { key: req.key, x32 }, transfer: [x32.q.buffer, x32.k.buffer, x32.v.buffer] };
+    }
+    case 'measure': {
+      const x64 = kept.get(req.key);
+      // the alternative references are the variant's own code: the registry loads on first need
+      let altRefs;
+      if (req.job.alt) {
+        registry ??= import('../attention/registry');
+        altRefs = (await registry).getVariant(req.job.alt.variant).altReferences;
+      }
+      const measured: Measured = measureOnCpu(x64, req.job, altRefs);
+      const transfer: Transferable[] = [];
+      // a map the page sent (gpu-exact) came over as a copy; one computed here moves back
+      if (measured.exactMap && !req.job.refMap) transfer.push(measured.exactMap.data.buffer);
+      return { value: measured, transfer };
+    }
+    case 'release':
+      kept.delete(req.key);
+      return { value: undefined, transfer: [] };
+    case 'npy': {
+      const t = asAttentionTensor(parseNpy(new Uint8Array(req.bytes), req.name), req.name);
+      // asAttentionTensor may hand back the parsed file's own Float64Array: copy it out of the file's buffer
+      const data = t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength ? t.data : t.data.slice();
+      const tensor: NpyTensor = { name: req.name, heads: t.heads, n: t.n, d: t.d, data };
+      return { value: tensor, transfer: [data.buffer] };
+    }
+  }
+}
+
+scope.onmessage = (e) => {
+  const req = e.data;
+  handle(req).then(
+    ({ value, transfer }) => scope.postMessage({ id: req.id, ok: true, value } satisfies WorkerResponse, transfer),
+    (err: unknown) => scope.postMessage({ id: req.id, ok: false, message: (err as Error)?.message ?? String(err) } satisfies WorkerResponse),
+  );
+};

@@ -1,0 +1,66 @@
+// The parts of the page's state that are about what is shown rather than what is run: the
+// open view, the variants being compared, the sweep settings, the map window, the scene.
+// All of it lives in the URL hash next to the knobs (src/state/url.ts), so a link reproduces
+// the view.
+
+export const VIEWS = ['run', 'compare', 'sweep', 'csv'] as const;
+export type View = (typeof VIEWS)[number];
+
+export const VIEW_LABELS: Record<View, string> = {
+  run: 'Map and numbers',
+  compare: 'Compare variants',
+  sweep: 'Sweep',
+  csv: 'CSV files',
+};
+
+/** What a sweep varies: the sequence length, or a numeric knob of the selected variant (by param name). */
+export interface SweepSettings {
+  /** 'n' or a param name of the selected variant */
+  target: string;
+  /** raw texts of the range and the number of points (validated by src/state/sweep.ts) */
+  from: string;
+  to: string;
+  steps: string;
+  /** variants an N sweep runs (a knob sweep runs the selected variant) */
+  variants: string[];
+}
+
+/** A window of the attention map computed on demand (N above the full-map limit). */
+export type MapView = { kind: 'pooled' } | { kind: 'rows'; row0: number; rows: number };
+
+export interface ViewState {
+  view: View;
+  /** variants compared side by side (Compare view) */
+  compareIds: string[];
+  sweep: SweepSettings;
+  /** undefined: the run's own window (the whole map up to N = 1024, else the first rows) */
+  mapView?: MapView;
+  /** 0-based scene of the open deck */
+  scene?: number;
+}
+
+export function defaultSweep(variantId: string): SweepSettings {
+  return { target: 'n', from: '64', to: '512', steps: '4', variants: variantId === 'exact' ? ['exact'] : [variantId] };
+}
+
+export function defaultViewState(variantId: string, allIds: readonly string[]): ViewState {
+  return {
+    view: 'run',
+    compareIds: allIds.includes(variantId) ? [variantId, ...allIds.filter((id) => id !== variantId && id === 'exact')] : [],
+    sweep: defaultSweep(variantId),
+  };
+}
+
+export function formatMapView(m: MapView): string {
+  return m.kind === 'pooled' ? 'pooled' : `${m.row0}+${m.rows}`;
+}
+
+/** Parses `pooled` or `row0+rows`; undefined for anything else. */
+export function parseMapView(text: string): MapView | undefined {
+  if (text === 'pooled') return { kind: 'pooled' };
+  const m = /^(\d+)\+(\d+)$/.exec(text);
+  if (!m) return undefined;
+  const row0 = Number(m[1]);
+  const rows = Number(m[2]);
+  return rows >= 1 ? { kind: 'rows', row0, rows } : undefined;
+}
