@@ -7,8 +7,8 @@
 // Memory is O(N·d): no N×N matrix is ever written.
 //
 // Sizes come from the uniform, so N and d change without recompiling. DMAX (≥ max(d, dv),
-// a power of two) sizes the private arrays and BC is chosen so that the two tiles fit in
-// 32 KiB of workgroup memory (BC·DMAX ≤ 4096); both are specialized by the host.
+// a power of two) sizes the private arrays and BC (a multiple of 16) is chosen so that the
+// two tiles fit in 32 KiB of workgroup memory (BC·DMAX ≤ 4096); both are specialized by the host.
 // Rows/keys past N and channels past d are zero-padded in the tiles and masked out.
 
 struct Params {
@@ -78,7 +78,6 @@ fn main(
 
   var q: array<vec4<f32>, D4>;
   var acc: array<vec4<f32>, D4>;
-  var s: array<f32, BC>;
   let qbase = (head * n + min(row, n - 1u)) * d;
   for (var c4 = 0u; c4 < D4; c4++) {
     var x = vec4<f32>(0.0);
@@ -111,32 +110,56 @@ fn main(
 
     if (live) {
       let jmax = select(keyEnd, row + 1u, P.causal != 0u); // exclusive bound of visible keys
-      var tmax = NEG;
-      for (var jj = 0u; jj < BC; jj++) {
-        var dot4 = vec4<f32>(0.0);
+      // 16 keys at a time, scores in four vec4 registers: each q / acc element is touched
+      // once per 16 keys (head dimension outer, keys inner) instead of once per key
+      for (var k0 = 0u; k0 < BC; k0 += 16u) {
+        var s0 = vec4<f32>(0.0);
+        var s1 = vec4<f32>(0.0);
+        var s2 = vec4<f32>(0.0);
+        var s3 = vec4<f32>(0.0);
         for (var c4 = 0u; c4 < D4; c4++) {
-          dot4 += q[c4] * Kt[jj * D4 + c4];
+          let qv = q[c4];
+          let b = k0 * D4 + c4;
+          s0 += vec4<f32>(dot(qv, Kt[b]), dot(qv, Kt[b + D4]), dot(qv, Kt[b + 2u * D4]), dot(qv, Kt[b + 3u * D4]));
+          s1 += vec4<f32>(dot(qv, Kt[b + 4u * D4]), dot(qv, Kt[b + 5u * D4]), dot(qv, Kt[b + 6u * D4]), dot(qv, Kt[b + 7u * D4]));
+          s2 += vec4<f32>(dot(qv, Kt[b + 8u * D4]), dot(qv, Kt[b + 9u * D4]), dot(qv, Kt[b + 10u * D4]), dot(qv, Kt[b + 11u * D4]));
+          s3 += vec4<f32>(dot(qv, Kt[b + 12u * D4]), dot(qv, Kt[b + 13u * D4]), dot(qv, Kt[b + 14u * D4]), dot(qv, Kt[b + 15u * D4]));
         }
-        let dot = (dot4.x + dot4.y) + (dot4.z + dot4.w);
-        let visible = key0 + jj < jmax;
-        s[jj] = select(NEG, dot, visible);
-        tmax = max(tmax, s[jj]);
-      }
-      if (tmax > NEG) {
-        let mnew = max(m, tmax);
-        let alpha = select(exp(m - mnew), 0.0, m <= NEG); // nothing accumulated yet
-        l *= alpha;
-        for (var c4 = 0u; c4 < D4; c4++) {
-          acc[c4] *= alpha;
-        }
-        for (var jj = 0u; jj < BC; jj++) {
-          let p = select(0.0, exp(s[jj] - mnew), s[jj] > NEG);
-          l += p;
+        // mask keys past the visible bound (N, or the row itself when causal)
+        let j = vec4<u32>(0u, 1u, 2u, 3u) + key0 + k0;
+        let lim = vec4<u32>(jmax);
+        let v0 = j < lim;
+        let v1 = j + 4u < lim;
+        let v2 = j + 8u < lim;
+        let v3 = j + 12u < lim;
+        let neg = vec4<f32>(NEG);
+        s0 = select(neg, s0, v0);
+        s1 = select(neg, s1, v1);
+        s2 = select(neg, s2, v2);
+        s3 = select(neg, s3, v3);
+        let m4 = max(max(s0, s1), max(s2, s3));
+        let tmax = max(max(m4.x, m4.y), max(m4.z, m4.w));
+        if (tmax > NEG) {
+          let mnew = max(m, tmax);
+          let alpha = select(exp(m - mnew), 0.0, m <= NEG); // nothing accumulated yet
+          let zero = vec4<f32>(0.0);
+          let p0 = select(zero, exp(s0 - mnew), v0);
+          let p1 = select(zero, exp(s1 - mnew), v1);
+          let p2 = select(zero, exp(s2 - mnew), v2);
+          let p3 = select(zero, exp(s3 - mnew), v3);
+          let ps = (p0 + p1) + (p2 + p3);
+          l = l * alpha + ((ps.x + ps.y) + (ps.z + ps.w));
           for (var c4 = 0u; c4 < D4; c4++) {
-            acc[c4] += p * Vt[jj * D4 + c4];
+            let b = k0 * D4 + c4;
+            var o = acc[c4] * alpha;
+            o += Vt[b] * p0.x + Vt[b + D4] * p0.y + Vt[b + 2u * D4] * p0.z + Vt[b + 3u * D4] * p0.w;
+            o += Vt[b + 4u * D4] * p1.x + Vt[b + 5u * D4] * p1.y + Vt[b + 6u * D4] * p1.z + Vt[b + 7u * D4] * p1.w;
+            o += Vt[b + 8u * D4] * p2.x + Vt[b + 9u * D4] * p2.y + Vt[b + 10u * D4] * p2.z + Vt[b + 11u * D4] * p2.w;
+            o += Vt[b + 12u * D4] * p3.x + Vt[b + 13u * D4] * p3.y + Vt[b + 14u * D4] * p3.z + Vt[b + 15u * D4] * p3.w;
+            acc[c4] = o;
           }
+          m = mnew;
         }
-        m = mnew;
       }
     }
     workgroupBarrier();
