@@ -16,7 +16,8 @@ export const EXTRA_COLUMNS = [
   'exact_time_ms_median',
   'trials',
   'adapter_description',
-  'features',
+  // the adapter's optional features (the required column `features` is a variant knob: FAVOR+'s feature count)
+  'adapter_features',
   ...new Set(variants.flatMap((v) => v.params.map((p) => p.csvColumn ?? p.name))),
 ];
 
@@ -67,7 +68,7 @@ export function resultToRow(r: RunResult): CsvRow {
     row.adapter_description = r.adapter.description;
     row.is_fallback_adapter = r.adapter.isFallback;
     row.user_agent = r.adapter.userAgent;
-    row.features = r.adapter.features.join(' ');
+    row.adapter_features = r.adapter.features.join(' ');
   }
   for (const [id, alt] of Object.entries(r.altErrors ?? {})) {
     row[`err_rel_fro_vs_${id}`] = alt.errors.relFro;

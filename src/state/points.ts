@@ -16,8 +16,10 @@ export interface Point {
   label: string;
   /** the variant's knobs as text, by param name (the CSV's cells) */
   knobs: Record<string, string>;
-  /** "m = 32, iters = 6" (knobs off their defaults first) */
+  /** the knobs off their defaults, "m = 32, iters = 3" ('' when all are at their defaults) */
   knobText: string;
+  /** every knob, "m = 32, iters = 6" */
+  knobAll: string;
   n: number;
   d: number;
   heads: number;
@@ -85,7 +87,8 @@ export function rowToPoint(row: Row, source: string): Point {
     variant: id,
     label: variant?.label ?? id,
     knobs,
-    knobText: [...changed, ...unchanged].join(', '),
+    knobText: changed.join(', '),
+    knobAll: [...changed, ...unchanged].join(', '),
     n: num(row.n) ?? 0,
     d: num(row.d) ?? 0,
     heads: num(row.heads) ?? 1,

@@ -69,7 +69,7 @@ export function barFigure(points: Point[], theme: FigureTheme): { data: Data[]; 
   };
   panels.forEach((panel, i) => {
     const s = i === 0 ? '' : String(i + 1);
-    layout[`xaxis${s}`] = { ...axis(theme, ''), tickangle: -25, automargin: true, tickfont: { size: 10 } };
+    layout[`xaxis${s}`] = { ...axis(theme, ''), type: 'category', tickangle: -25, automargin: true, tickfont: { size: 10 } };
     layout[`yaxis${s}`] = axis(theme, '', panel.log);
   });
   return { data, layout: layout as Partial<Layout> };
@@ -149,7 +149,9 @@ function CompareTable({ points, front }: { points: Point[]; front: Set<Point> })
                   </span>
                 )}
               </th>
-              <td className="knobs">{p.knobText || '—'}</td>
+              <td className="knobs" title={p.knobAll || undefined}>
+                {p.knobText || (p.knobAll ? 'defaults' : '—')}
+              </td>
               <td className="num" data-metric="time-ms" data-value={p.timeMs}>{formatMs(p.timeMs)}</td>
               <td className="num">{formatRatio(p.speedup)}</td>
               <td className="num">{formatNumber(p.gflops)}</td>
@@ -180,7 +182,7 @@ export function PointsCharts({ points, what, fileStem }: { points: Point[]; what
     <>
       <CompareTable points={points} front={front} />
       {ok.length > 0 && (
-        <div className="charts">
+        <div className="charts charts-stack">
           <Figure data={pareto.data} layout={pareto.layout} title={`Error against time, ${what}`} fileName={`${fileStem}-error-vs-time`} testId="pareto-chart">
             <figcaption className="figure-caption">
               Each point is one variant and knob setting. Lower left is better; the dotted line joins the Pareto front (★): for every

@@ -92,7 +92,9 @@ function PairTable({ pairs, nameA, nameB }: { pairs: CsvPair[]; nameA: string; n
             return (
               <tr key={pair.key} data-variant={p.variant}>
                 <th scope="row">{p.label}</th>
-                <td className="knobs">{p.knobText || '—'}</td>
+                <td className="knobs" title={p.knobAll || undefined}>
+                  {p.knobText || (p.knobAll ? 'defaults' : '—')}
+                </td>
                 <td className="num">{p.n}</td>
                 <td className="num">{p.d}</td>
                 <td className="num">{pair.a ? formatMs(pair.a.timeMs) : 'not in A'}</td>
