@@ -5,8 +5,10 @@
 // One workgroup = BR member rows of one (head, cluster); workgroups are numbered
 // g = (h·N_c + c)·blocks + block, blocks = ⌈κ/BR⌉; blocks past the cluster's member count
 // return at once. Y[h][c][slot] is a row of dv4 = ⌈dv/4⌉ vec4 (zero-padded past dv).
-// DMAX (≥ max(d, dv), a power of two) and BC (BC·DMAX < 4096, so that the two tiles and
-// the member indices fit in 32 KiB) are specialized by the host.
+// DMAX (≥ max(d, dv), a power of two) and BC (BC·DMAX ≤ 4096: the two tiles fill at most
+// 32 KiB) are specialized by the host. The member count is broadcast through the first tile
+// slot (as an f32, exact below 2²⁴; workgroupUniformLoad) before the tiles are loaded, so no
+// other workgroup variable is needed.
 
 struct Params {
   n: u32, d: u32, dv: u32, heads: u32,
@@ -32,8 +34,6 @@ const D4: u32 = DMAX / 4u;
 
 var<workgroup> Kt: array<vec4<f32>, BC * D4>;
 var<workgroup> Vt: array<vec4<f32>, BC * D4>;
-var<workgroup> idx: array<u32, BC>;
-var<workgroup> wcnt: u32;
 
 fn ld4(m: u32, rowBase: u32, width: u32, c0: u32, ok: bool) -> vec4<f32> {
   var r = vec4<f32>(0.0);
@@ -69,9 +69,9 @@ fn main(
   let block = g % P.blocks;
   let h = hc / P.nc;
   if (t == 0u) {
-    wcnt = CNT[hc];
+    Kt[0] = vec4<f32>(f32(CNT[hc]), 0.0, 0.0, 0.0);
   }
-  let cnt = workgroupUniformLoad(&wcnt);
+  let cnt = u32(workgroupUniformLoad(&Kt[0]).x);
   if (block * BR >= cnt) {
     return; // uniform: cnt came through workgroupUniformLoad
   }
@@ -98,14 +98,10 @@ fn main(
   let tiles = (cnt + BC - 1u) / BC;
   for (var tile = 0u; tile < tiles; tile++) {
     let key0 = tile * BC;
-    for (var e = t; e < BC; e += BR) {
-      idx[e] = MEM[mbase + min(key0 + e, cnt - 1u)];
-    }
-    workgroupBarrier();
     for (var e = t; e < BC * D4; e += BR) {
       let jj = e / D4;
       let ok = key0 + jj < cnt;
-      let row = h * n + idx[jj];
+      let row = h * n + MEM[mbase + min(key0 + jj, cnt - 1u)];
       let c0 = (e % D4) * 4u;
       Kt[e] = ld4(0u, row, d, c0, ok);
       Vt[e] = ld4(1u, row, dv, c0, ok);

@@ -1,7 +1,7 @@
 // CAST step 6: the mixing O_i = Σ_{c∋i} W_ic·Y^c_i + Σ_{c∌i} W_ic·R_c, divided by
 // Σ_{c non-empty} W_ic (empty clusters are dropped and W renormalized). One invocation per
 // token, 64 tokens per workgroup; the summaries R are staged in workgroup memory CT clusters
-// at a time (CT·DMAX = 4096 floats); a member reads its own intra-cluster row Y^c_i.
+// at a time (CT·DMAX ≤ 4096 floats); a member reads its own intra-cluster row Y^c_i.
 
 struct Params {
   n: u32, d: u32, dv: u32, heads: u32,
@@ -13,7 +13,7 @@ struct Params {
 
 const DMAX: u32 = 64u; // @specialize
 const D4: u32 = DMAX / 4u;
-const CT: u32 = 4096u / DMAX;
+const CT: u32 = 64u; // @specialize (CT·DMAX ≤ 4096)
 const BT: u32 = 64u;
 const NONE: u32 = 0xffffffffu;
 

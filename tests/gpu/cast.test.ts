@@ -23,7 +23,11 @@ import { outputErrors } from '../../src/metrics/errors';
 import { generateInputs } from '../../src/workloads/generate';
 import { Rng } from '../../src/workloads/rng';
 import { asAttentionTensor } from '../../src/workloads/npy';
-import { runOne } from '../../src/bench/runner';
+import { makeInputs, runOne } from '../../src/bench/runner';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeNpy } from '../../src/workloads/npy';
 import { resultToRow } from '../../src/bench/rows';
 import { loadVectorCases } from '../vectors';
 
@@ -46,10 +50,10 @@ interface Run {
 }
 
 /** Plans, poisons the output, runs one forward, reads output and selection. The caller destroys the plan. */
-async function runCast(x: Inputs64, p: Params, surrogates?: Float32Array): Promise<Run> {
+async function runCast(x: Inputs64, p: Params, surrogates?: Float32Array, saRounds?: number): Promise<Run> {
   const inputs = uploadInputs(gpu, x);
   try {
-    const plan = await planCast(gpu, x.shape, p, inputs, { surrogates });
+    const plan = await planCast(gpu, x.shape, p, inputs, { surrogates, saRounds });
     gpu.fill(plan.output, NaN);
     await gpu.scoped('cast test forward', () => runForward(gpu, plan));
     const out = await gpu.read(plan.output, 0, x.shape.heads * x.shape.n * x.shape.dv * 4);
@@ -161,6 +165,19 @@ describe('constructed ties: lower token index (then lower cluster) wins, on CPU 
       expectOutput(run.out, ref.out, x.shape, 'tied sa-topk');
     } finally {
       run.plan.destroy();
+    }
+    // too few rounds encoded: the clusters are still capped at κ, and the run says so
+    const short = await runCast(x, P({ clusters: nc, kappa, mode: 'sa-topk' }), zeros, 3);
+    try {
+      expect(await short.plan.readSaState()).toEqual({ rounds: 3, converged: false });
+      const sizes = short.members[0].map((m) => m.length);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(kappa);
+      expect(sizes.slice(0, 2)).toEqual([kappa, kappa]); // the clusters settled in rounds 1 and 2
+      const notes = (await short.plan.extras!()).filter((e) => e.kind === 'note');
+      expect(notes.some((e) => e.kind === 'note' && e.tone === 'warning' && /did not reach its fixed point within 3 rounds/.test(e.text))).toBe(true);
+      for (const v of short.out) expect(Number.isFinite(v)).toBe(true);
+    } finally {
+      short.plan.destroy();
     }
   });
 });
@@ -370,6 +387,23 @@ describe('surrogates, extras, runner', () => {
     const row = resultToRow(r);
     expect(row).toMatchObject({ variant: 'cast', clusters: 8, kappa: 25, cast_mode: 'sa-topk', cast_multi_assigned: 0 });
     expect(row.cast_coverage).toBe(1);
+    // surrogates from an .npy file, as the CLI's --set surrogates=file --set surrogatesFile=S.npy
+    const dir = mkdtempSync(join(tmpdir(), 'cast-gpu-'));
+    const sPath = join(dir, 'S.npy');
+    const s = Float32Array.from({ length: 5 * 8 }, (_, i) => Math.sin(i));
+    writeFileSync(sPath, writeNpy(s, [5, 8]));
+    const run = { n: 50, d: 8, heads: 2, causal: false, workload: 'smooth', seed: 4, logitScale: 1 };
+    const rf = await runOne(host, { variant: 'cast', params: { clusters: 5, surrogates: 'file', surrogatesFile: sPath }, run }, { timing: false, compareExact: false, keepOutput: true });
+    expect(rf.status, rf.message).toBe('ok');
+    const { x64 } = makeInputs({ variant: 'cast', run });
+    const s2 = new Float32Array(80);
+    s2.set(s, 0);
+    s2.set(s, 40); // an N_c×d file serves every head
+    const refF = castReference(x64, P({ clusters: 5 }), { surrogates: s2, withMap: false });
+    expectOutput(rf.output!, refF.out, x64.shape, 'file surrogates through the runner');
+    const wrong = await runOne(host, { variant: 'cast', params: { clusters: 6, surrogates: 'file', surrogatesFile: sPath }, run });
+    expect(wrong.status).toBe('invalid');
+    expect(wrong.message).toMatch(/has shape \(5, 8\); CAST needs N_c×d = \(6, 8\) or H×N_c×d = \(2, 6, 8\)/);
     const bad = await runOne(host, { variant: 'cast', params: { clusters: 300 }, run: { n: 200, d: 16, heads: 1, causal: false, workload: 'gaussian', seed: 1, logitScale: 1 } });
     expect(bad.status).toBe('invalid');
     expect(bad.message).toMatch(/N_c = 300 exceeds N = 200/);

@@ -1,5 +1,5 @@
 // GPU plan of CAST (spec/variants.md §3). One forward, per head:
-//   logits.wgsl   A_q, A_k = Q·Sᵀ/τ, K·Sᵀ/τ           (tiled product, cluster-major N_c×N)
+//   logits.wgsl   A_q, A_k = Q·Sᵀ/τ, K·Sᵀ/τ           (per token, S tiles shared; cluster-major N_c×N)
 //   softmax.wgsl  W = softmax_c(A_q), A_g               (per token)
 //   select.wgsl   Top-K: select → compact               (radix select per cluster)
 //                 SA Top-K: init → rounds of propose → select → advance (indirect) → compact
@@ -65,8 +65,8 @@ const GRID_UNIFORM = { px: 'u32', py: 'u32', sx: 'u32', sy: 'u32' } as const;
 export const INTRA_ROWS = 64;
 /** tokens per mixing workgroup (BT in mix.wgsl) */
 export const MIX_TOKENS = 64;
-/** tile edge of the logits product (TM in logits.wgsl) */
-export const LOGIT_TILE = 64;
+/** tokens per logits workgroup (BT in logits.wgsl) */
+export const LOGIT_TOKENS = 64;
 export const NONE = 0xffffffff;
 /** most columns of a pooled map (PMAX in map.wgsl, as the exact map) */
 export const MAP_POOLED_MAX = 2048;
@@ -86,6 +86,8 @@ const AFFINITY = { sum: 0, product: 1, query: 2 } as const;
 export interface CastPlanOptions {
   /** H×N_c×d surrogates to use instead of resolving them from the params (fitting, tests) */
   surrogates?: Float32Array;
+  /** SA Top-K rounds to encode instead of saMaxRounds(N_c) (tests of the non-converged path) */
+  saRounds?: number;
 }
 
 export interface CastPlan extends Plan {
@@ -199,8 +201,15 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   if (surrogates.length !== heads * nc * d) throw new GpuError('validation', `CAST surrogates must hold H·N_c·d = ${heads * nc * d} values, got ${surrogates.length}`);
 
   const dmax = pow2Bucket(Math.max(d, dv), 4);
-  // two BC×DMAX f32 tiles plus the tile's member indices within 32 KiB of workgroup memory
-  const bc = Math.min(64, 4096 / dmax - 1);
+  // Tiles staged in workgroup memory: the intra-cluster kernel's two BC×DMAX key/value tiles
+  // (≤ 32 KiB, as the exact flash kernel) and the CT×DMAX surrogate / summary tiles of the
+  // logits and mixing kernels (≤ 16 KiB). A software adapter pays per workgroup for large
+  // workgroup memory (measured: the intra-cluster kernel at N = 1024, N_c = 128 took 4.6×
+  // longer with 64-key tiles than with 16-key tiles on SwiftShader), so it gets small tiles.
+  const soft = gpu.adapter.isFallback;
+  const bc = Math.min(soft ? 16 : 64, 4096 / dmax);
+  const ctLogits = Math.min(soft ? 16 : 64, 4096 / pow2Bucket(d, 4));
+  const ctMix = Math.min(soft ? 16 : 64, 4096 / dmax);
   const dv4 = Math.ceil(dv / 4);
   const cols = pow2Bucket(dv4, 1);
   // per-cluster kernels (select, summary) run SB² invocations: 256 on a GPU, 64 on a software
@@ -243,14 +252,14 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   const pipe = (shader: keyof typeof SHADERS, entryPoint: string, bindings: ('uniform' | 'read' | 'storage')[], defines?: Record<string, number>) =>
     gpu.pipelines.get({ shader: SHADERS[shader], entryPoint, bindings, defines });
   const [pLogits, pSoftmax, pPropose, pSelect, pCompact, pInit, pAdvance, pSummary, pIntra, pMix] = await Promise.all([
-    pipe('logits', 'main', ['uniform', 'read', 'read', 'read', 'storage', 'storage']),
+    pipe('logits', 'main', ['uniform', 'read', 'read', 'read', 'storage', 'storage'], { DMAX: pow2Bucket(d, 4), CT: ctLogits }),
     pipe('softmax', 'main', ['uniform', 'storage', 'read', 'storage']),
     ...['propose', 'select', 'compact'].map((e) => pipe('select', e, ['uniform', 'read', 'storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'storage'], { SB: sb })),
     pipe('control', 'init', ['uniform', 'uniform', 'storage', 'storage', 'storage', 'storage', 'storage']),
     pipe('control', 'advance', ['uniform', 'uniform', 'storage', 'storage', 'storage', 'storage', 'storage']),
     pipe('summary', 'main', ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage'], { SB: sb }),
     pipe('intra', 'main', ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'], { DMAX: dmax, BC: bc }),
-    pipe('mix', 'main', ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'], { DMAX: dmax }),
+    pipe('mix', 'main', ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'], { DMAX: dmax, CT: ctMix }),
   ]);
 
   const items: Item[] = [];
@@ -266,9 +275,8 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   };
 
   // 1. logits
-  const tilesI = Math.ceil(n / LOGIT_TILE);
-  const tilesC = Math.ceil(nc / LOGIT_TILE);
-  chunked(pLogits, 'cast.logits', heads * 2 * tilesC * tilesI, 2 * LOGIT_TILE * LOGIT_TILE * d, { tiles: tilesI }, (u) => [u, inputs.q, inputs.k, sBuf, w, lk]);
+  const tilesI = Math.ceil(n / LOGIT_TOKENS);
+  chunked(pLogits, 'cast.logits', heads * tilesI, LOGIT_TOKENS * nc * 4 * d, { tiles: tilesI }, (u) => [u, inputs.q, inputs.k, sBuf, w, lk]);
   // 2. softmax over clusters
   const tokenGroups = Math.ceil((heads * n) / 256);
   {
@@ -299,7 +307,7 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
     const bgInit = gpu.bindGroup(pInit, 'cast.sa init', ctlBindings);
     const bgAdvance = gpu.bindGroup(pAdvance, 'cast.sa advance', ctlBindings);
     const bgPropose = gpu.bindGroup(pPropose, 'cast.sa propose', selBindings(selUni));
-    const rounds = saMaxRounds(nc);
+    const rounds = opts.saRounds ?? saMaxRounds(nc);
     items.push({
       label: 'cast.sa-topk',
       flops: selectOps * 2, // a typical run converges in a handful of rounds
@@ -492,7 +500,7 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
       if (!st.converged) {
         list.push({
           kind: 'note', id: 'saNotConverged', tone: 'warning',
-          text: `SA Top-K did not reach its fixed point within ${saMaxRounds(nc)} rounds: clusters were capped at κ by their last thresholds, so the assignment may differ from the greedy one.`,
+          text: `SA Top-K did not reach its fixed point within ${opts.saRounds ?? saMaxRounds(nc)} rounds: clusters were capped at κ by their last thresholds, so the assignment may differ from the greedy one.`,
         });
       }
     }

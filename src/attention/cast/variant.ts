@@ -3,7 +3,7 @@
 import type { AttentionVariant, Cost, Extra, Shape } from '../types';
 import type { ParamSpec, ParamValues } from '../../params/schema';
 import { castReference, effectiveKappa, type CastMode } from './reference';
-import { INTRA_ROWS, LOGIT_TILE, MIX_TOKENS, planCast } from './plan';
+import { INTRA_ROWS, LOGIT_TOKENS, MIX_TOKENS, planCast } from './plan';
 import { checkSurrogateShape, loadSurrogatesFile, kmeansSampleSize, pageSurrogates, KMEANS_ITERS } from './surrogates';
 import { formatShape } from '../../workloads/npy';
 
@@ -77,12 +77,11 @@ export function castCost(shape: Shape, p: ParamValues): Cost {
       pairs * (2 * d + 2 * dv + 5) + // intra-cluster attention
       members * (2 * dv + 6) + // summaries
       2 * n * nc * dv); // mixing
-  const tilesC = Math.ceil(nc / LOGIT_TILE);
-  const tilesI = Math.ceil(n / LOGIT_TILE);
+  const tilesI = Math.ceil(n / LOGIT_TOKENS);
   const bytes =
     heads *
     4 *
-    (2 * tilesC * n * d + 2 * tilesI * nc * d + 2 * n * nc + // logits: Q, K per cluster tile, S per token tile; write A_q, A_k
+    (2 * n * d + tilesI * nc * d + 2 * n * nc + // logits: Q, K once, S per token tile; write A_q, A_k
       4 * n * nc + // softmax: read A_q, A_k; write W, A_g
       (sa ? 20 : 9) * n * nc + // selection passes over A_g (+ choices, rounds) and the member slots
       nc * Math.ceil(kappa / INTRA_ROWS) * kappa * (d + dv) + members * (d + dv) + // intra: gathered K/V tiles, Q and Y rows
