@@ -638,7 +638,7 @@ fn nysRetroG(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
 fn nysEmit(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let h = wid.z;
   let r = wid.x + wid.y * nwg.x;
-  if (r >= P.count) {
+  if (r >= P.count || (P.flags & F_WINDOWS) == 0u) {
     return;
   }
   let i = slotOfRow(r);

@@ -15,6 +15,7 @@ import { parseNpy, writeNpy, asAttentionTensor } from '../workloads/npy';
 import { nodeGpuHost } from '../gpu/node';
 import type { GpuHost } from '../gpu/gpu';
 import { GpuError } from '../gpu/errors';
+import { cmdStream, HELP_STREAM } from './stream';
 
 const HELP = `attention playground CLI (WebGPU through Dawn)
 
@@ -35,6 +36,8 @@ const HELP = `attention playground CLI (WebGPU through Dawn)
       the adapter's tiled n×n×n matmul GFLOP/s (default n = 1024): the yardstick the
       benchmarks compare each kernel's GFLOP/s with
 
+${HELP_STREAM}
+
 Exit status: 0 ok, 1 a run failed, 2 bad arguments or unreadable input.`;
 
 class UsageError extends Error {}
@@ -54,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdBench(rest);
     case 'matmul':
       return cmdMatmul(rest);
+    case 'stream':
+      return cmdStream(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -61,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP + '\n');
       return command === undefined ? 2 : 0;
     default:
-      fail(`unknown command "${command}" (commands: variants, run, bench, matmul, help)`);
+      fail(`unknown command "${command}" (commands: variants, run, bench, matmul, stream, help)`);
   }
 }
 

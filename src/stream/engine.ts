@@ -96,6 +96,8 @@ export class StreamEngine {
     readonly zOff: number,
     batch: number,
     wcap: number,
+    /** every step's window is returned (wcap = batch) */
+    readonly keepWindows: boolean,
   ) {
     this.batch = batch;
     this.wcap = wcap;
@@ -122,7 +124,9 @@ export class StreamEngine {
     const m = cfg.m ?? 1;
     const B = Math.max(1, opts.batch ?? 64);
     const retro = method === 'core' || (method === 'conys' && cfg.output === 'retroactive') || method === 'exact' || method === 'nystrom';
-    const wcap = internals.wcap ?? (opts.keepWindows && retro ? B : 0);
+    // retroactive methods always emit their window (its cost is part of a retroactive step): into
+    // one scratch slot when the caller does not keep the windows
+    const wcap = internals.wcap ?? (retro ? (opts.keepWindows ? B : 1) : 0);
     const own = new Owner(gpu);
     const L = `stream.${method}`;
     try {
@@ -184,7 +188,7 @@ export class StreamEngine {
         };
       }
 
-      const engine = new StreamEngine(gpu, cfg, own, pipes, bufs, bindGroups, landmarkSteps, baseline, zOff, B, wcap);
+      const engine = new StreamEngine(gpu, cfg, own, pipes, bufs, bindGroups, landmarkSteps, baseline, zOff, B, wcap, Boolean(opts.keepWindows && retro));
       if (method === 'conys' && cfg.landmarks !== 'continual') {
         // fixed landmarks: scale into the logit space, then A and Z once
         const s4 = d ** -0.25;
@@ -224,7 +228,7 @@ export class StreamEngine {
     const periodic = refresh > 0 && (t + 1) % refresh === 0 && (method === 'core' || method === 'conys');
     let isRefresh = periodic;
     const params: ParamValues = {
-      t, b: k, wslot: this.wcap > 0 ? k : 0, slot: t % n, count, n, d, dv, heads, m, batch: this.batch, wcap: this.wcap,
+      t, b: k, wslot: this.keepWindows ? k : 0, slot: t % n, count, n, d, dv, heads, m, batch: this.batch, wcap: this.wcap,
       flags: 0, newLm: 0, blk0: 0, blockLen: method === 'conys' ? Math.max(1, Math.floor(n / m)) : 1,
       evict: t >= n ? 1 : 0, zOff: this.zOff, g0: 0, qscale: scales[0], kscale: scales[1],
     };
@@ -363,7 +367,7 @@ export class StreamEngine {
     const newest = new Float32Array(H * steps * dv);
     for (let h = 0; h < H; h++) newest.set(yAll.subarray(newestOff + h * this.batch * dv, newestOff + (h * this.batch + steps) * dv), h * steps * dv);
     let windows: Float32Array | undefined;
-    if (this.wcap > 0) {
+    if (this.keepWindows) {
       windows = new Float32Array(H * steps * n * dv);
       for (let h = 0; h < H; h++) windows.set(yAll.subarray(h * this.wcap * n * dv, (h * this.wcap + steps) * n * dv), h * steps * n * dv);
     }

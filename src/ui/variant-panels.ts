@@ -11,4 +11,7 @@ export interface VariantPanelProps {
 export const variantPanels: Record<string, { title: string; component: () => Promise<{ default: ComponentType<VariantPanelProps> }> }[]> = {
   fastmax: [{ title: 'Fastmax: compare against', component: () => import('./fastmax-compare') }],
   cast: [{ title: 'CAST: surrogate tokens (load or fit S)', component: () => import('./cast-panel') }],
+  cosi: [{ title: 'Stream: CoSi step by step', component: () => import('./stream-panel') }],
+  core: [{ title: 'Stream: CoRe step by step', component: () => import('./stream-panel') }],
+  conys: [{ title: 'Stream: Continual Nyström step by step', component: () => import('./stream-panel') }],
 };
