@@ -7,7 +7,7 @@
 //              O[i] = (Y[i][:dv] + Σ_j f_ij·v_j) / (Y[i][dv] + Σ_j f_ij).
 //          The constant term thereby sums to a0·(i + 1) over the inter- and intra-chunk parts.
 //          One workgroup = 64 rows (all in one chunk: the chunk is a multiple of 64) × 64 values
-//          of one head, 256 invocations. Per tile of BK keys, two tiled products through
+//          of one head (or `rpg` such row tiles one after the other), 256 invocations. Per tile of BK keys, two tiled products through
 //          workgroup memory: the scores S = f(Q_c·K_cᵀ) (64 × BK, each invocation 4 rows × 2
 //          keys, over d in steps of 16), masked to j ≤ i, then S·V (each invocation 4 rows × 4
 //          values). Row denominators are summed from S by all invocations (row × quarter).
@@ -20,6 +20,10 @@ struct Params {
   lim: f32, invT: f32, a0: f32, a1: f32,
   a2: f32, mode: u32, row0: u32, rows: u32,
   pool: u32, pcols: u32, base: u32, head: u32,
+  // state.wgsl: consecutive chunks handled by one workgroup, one after the other
+  cpg: u32,
+  // query/finalize (intra)/prep (stats): row tiles handled by one workgroup, one after the other
+  rpg: u32,
 }
 
 const BK: u32 = 32u; // keys per tile
@@ -74,8 +78,17 @@ fn intra(
   let g = P.g0 + gl;
   let etile = g % P.etiles;
   let r = g / P.etiles;
-  let rt = r % P.rtiles;
-  let h = r / P.rtiles;
+  let rgroups = (P.rtiles + P.rpg - 1u) / P.rpg;
+  let rg = r % rgroups;
+  let h = r / rgroups;
+  // the row tiles of this workgroup, one after the other (see `rpg`)
+  for (var rt = rg * P.rpg; rt < min(rg * P.rpg + P.rpg, P.rtiles); rt++) {
+    intraTile(h, rt, etile, t);
+  }
+}
+
+// row tile `rt`, values tile `etile` of head h
+fn intraTile(h: u32, rt: u32, etile: u32, t: u32) {
   let n = P.n;
   let d = P.d;
   let dv = P.dv;
@@ -192,4 +205,5 @@ fn intra(
       }
     }
   }
+  workgroupBarrier(); // rden is reused by the next row tile
 }

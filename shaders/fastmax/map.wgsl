@@ -17,6 +17,10 @@ struct Params {
   lim: f32, invT: f32, a0: f32, a1: f32,
   a2: f32, mode: u32, row0: u32, rows: u32,
   pool: u32, pcols: u32, base: u32, head: u32,
+  // state.wgsl: consecutive chunks handled by one workgroup, one after the other
+  cpg: u32,
+  // query/finalize (intra)/prep (stats): row tiles handled by one workgroup, one after the other
+  rpg: u32,
 }
 
 const WG: u32 = 64u;

@@ -1,6 +1,7 @@
 // Fastmax normalization (spec/variants.md §5), two-stage and deterministic (no float atomics).
 //
-// `stats`  (stage 1): one workgroup = RB token rows of one head of Q or of K. Per row: the mean
+// `stats`  (stage 1): one workgroup = RB token rows of one head of Q or of K (or `rpg` such
+//          blocks one after the other). Per row: the mean
 //          over the d channels (per-token centring, when `center`) and the squared norm of the
 //          centred row; the workgroup's largest squared norm goes to PART. The means go to MU
 //          (0 when centring is off), so the later kernels centre on the fly: no centred copy
@@ -25,6 +26,10 @@ struct Params {
   lim: f32, invT: f32, a0: f32, a1: f32,
   a2: f32, mode: u32, row0: u32, rows: u32,
   pool: u32, pcols: u32, base: u32, head: u32,
+  // state.wgsl: consecutive chunks handled by one workgroup, one after the other
+  cpg: u32,
+  // query/finalize (intra)/prep (stats): row tiles handled by one workgroup, one after the other
+  rpg: u32,
 }
 
 const RB: u32 = 64u;
@@ -71,10 +76,19 @@ fn stats(
     return; // whole workgroup: uniform
   }
   let g = P.g0 + gl;
-  let perWhich = P.heads * P.rtiles;
+  let rgroups = (P.rtiles + P.rpg - 1u) / P.rpg;
+  let perWhich = P.heads * rgroups;
   let which = g / perWhich; // 0: Q, 1: K
-  let h = (g % perWhich) / P.rtiles;
-  let rt = g % P.rtiles;
+  let h = (g % perWhich) / rgroups;
+  let rg = g % rgroups;
+  // the row blocks of this workgroup, one after the other (see `rpg`)
+  for (var rt = rg * P.rpg; rt < min(rg * P.rpg + P.rpg, P.rtiles); rt++) {
+    rowStats(which, h, rt, t);
+  }
+}
+
+// means and the largest squared centred norm of row block `rt` of head h of Q (which = 0) or K
+fn rowStats(which: u32, h: u32, rt: u32, t: u32) {
   let row0 = rt * RB;
   let rows = min(RB, P.n - row0);
   let base = (h * P.n + row0) * P.d;
@@ -116,8 +130,9 @@ fn stats(
     workgroupBarrier();
   }
   if (t == 0u) {
-    PART[g] = red[0];
+    PART[(which * P.heads + h) * P.rtiles + rt] = red[0];
   }
+  workgroupBarrier(); // tile and red are reused by the next row block
 }
 
 @compute @workgroup_size(RB)

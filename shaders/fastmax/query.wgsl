@@ -9,7 +9,9 @@
 // E is the total state (not causal: chunk 0 after the reduction) or, when causal, the
 // exclusive prefix of the query's chunk (finalize.wgsl adds the chunk's own keys explicitly).
 //
-// One workgroup = 64 queries × 64 values of one head; 256 invocations, each 4 queries × 4 values.
+// One workgroup = 64 queries × 64 values of one head (or `rpg` such row tiles one after the
+// other: fewer, longer workgroups where starting one is costly, e.g. on a software adapter);
+// 256 invocations, each 4 queries × 4 values.
 // Per step TF features: the query features Fs (TF × 64 queries, built in registers) and the state
 // slice Es (TF × 64 values) go to workgroup memory. The denominator column is accumulated by the
 // workgroups of the first value tile, spread over all invocations (query × quarter of the step).
@@ -22,6 +24,10 @@ struct Params {
   lim: f32, invT: f32, a0: f32, a1: f32,
   a2: f32, mode: u32, row0: u32, rows: u32,
   pool: u32, pcols: u32, base: u32, head: u32,
+  // state.wgsl: consecutive chunks handled by one workgroup, one after the other
+  cpg: u32,
+  // query/finalize (intra)/prep (stats): row tiles handled by one workgroup, one after the other
+  rpg: u32,
 }
 
 const TI: u32 = 64u; // queries per workgroup
@@ -54,8 +60,17 @@ fn main(
   let g = P.g0 + gl;
   let etile = g % P.etiles;
   let r = g / P.etiles;
-  let rtile = r % P.rtiles;
-  let h = r / P.rtiles;
+  let rgroups = (P.rtiles + P.rpg - 1u) / P.rpg;
+  let rg = r % rgroups;
+  let h = r / rgroups;
+  // the row tiles of this workgroup, one after the other (see `rpg`)
+  for (var rtile = rg * P.rpg; rtile < min(rg * P.rpg + P.rpg, P.rtiles); rtile++) {
+    rowTile(h, rtile, etile, t);
+  }
+}
+
+// numerators and denominators of row tile `rtile`, values tile `etile` of head h
+fn rowTile(h: u32, rtile: u32, etile: u32, t: u32) {
   let n = P.n;
   let d = P.d;
   let dv = P.dv;
@@ -160,4 +175,5 @@ fn main(
       Y[(h * n + i0 + t) * W + dv] = (red[t] + red[t + 64u]) + (red[t + 128u] + red[t + 192u]);
     }
   }
+  workgroupBarrier(); // red is reused by the next row tile
 }

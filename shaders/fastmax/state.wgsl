@@ -15,6 +15,9 @@
 // the first value tile, the extra row (Σv) by those of the first feature tile — each spread over
 // all 256 invocations (feature/value × quarter of the keys), so no invocation idles.
 // A chunk writes its own slice of ST; the split-N partial sums are combined by scan.wgsl.
+// A workgroup handles `cpg` consecutive chunks one after the other (the host picks cpg so that
+// about as many workgroups run as the adapter needs: starting a 256-invocation workgroup costs
+// ~0.4 ms of CPU on SwiftShader, more than a short chunk's work).
 
 struct Params {
   n: u32, d: u32, dv: u32, heads: u32,
@@ -24,6 +27,10 @@ struct Params {
   lim: f32, invT: f32, a0: f32, a1: f32,
   a2: f32, mode: u32, row0: u32, rows: u32,
   pool: u32, pcols: u32, base: u32, head: u32,
+  // state.wgsl: consecutive chunks handled by one workgroup, one after the other
+  cpg: u32,
+  // query/finalize (intra)/prep (stats): row tiles handled by one workgroup, one after the other
+  rpg: u32,
 }
 
 const TF: u32 = 64u; // features per workgroup
@@ -56,15 +63,14 @@ fn main(
   var r = g / P.etiles;
   let ftile = r % P.ftiles;
   r = r / P.ftiles;
-  let chunk = r % P.chunks;
-  let h = r / P.chunks;
+  let cgroups = (P.chunks + P.cpg - 1u) / P.cpg;
+  let cg = r % cgroups;
+  let h = r / cgroups;
   let n = P.n;
   let d = P.d;
   let dv = P.dv;
   let D = P.nfeat;
   let W = dv + 1u;
-  let j0 = chunk * P.chunk;
-  let j1 = min(j0 + P.chunk, n);
   let fbase = 1u + ftile * TF;
   let e0 = etile * TE;
   let tx = t % 16u; // value group (compute) / feature-or-value group (tile build)
@@ -82,103 +88,110 @@ fn main(
     pb[u] = pr >> 16u;
   }
 
-  var acc: array<vec4<f32>, 4>;
-  for (var u = 0u; u < 4u; u++) {
-    acc[u] = vec4<f32>(0.0);
-  }
-  var zacc = 0.0;
-  var sacc = 0.0;
   let lane = t % 64u;
   let quarter = t / 64u;
-
-  for (var jb = j0; jb < j1; jb += TJ) {
-    let j = jb + ty;
-    let jok = j < j1;
-    let row = h * n + min(j, n - 1u);
-    var mu = 0.0;
-    if (P.center != 0u) {
-      mu = MU[(P.heads + h) * n + min(j, n - 1u)];
+  // the chunks of this workgroup, one after the other (amortizes a workgroup's start-up where
+  // launching one is expensive, e.g. on a software adapter); each chunk writes its own state
+  for (var chunk = cg * P.cpg; chunk < min(cg * P.cpg + P.cpg, P.chunks); chunk++) {
+    let j0 = chunk * P.chunk;
+    let j1 = min(j0 + P.chunk, n);
+    var acc: array<vec4<f32>, 4>;
+    for (var u = 0u; u < 4u; u++) {
+      acc[u] = vec4<f32>(0.0);
     }
-    var pv = vec4<f32>(0.0);
-    var vv = vec4<f32>(0.0);
-    if (jok) {
-      for (var u = 0u; u < 4u; u++) {
-        if (fok[u]) {
-          let ka = select(K[row * d + max(pa[u], 1u) - 1u] - mu, 1.0, pa[u] == 0u);
-          let kb = select(K[row * d + max(pb[u], 1u) - 1u] - mu, 1.0, pb[u] == 0u);
-          pv[u] = ka * kb;
-        }
-        let e = e0 + tx * 4u + u;
-        if (e < dv) {
-          vv[u] = V[row * dv + e];
+    var zacc = 0.0;
+    var sacc = 0.0;
+
+    for (var jb = j0; jb < j1; jb += TJ) {
+      let j = jb + ty;
+      let jok = j < j1;
+      let row = h * n + min(j, n - 1u);
+      var mu = 0.0;
+      if (P.center != 0u) {
+        mu = MU[(P.heads + h) * n + min(j, n - 1u)];
+      }
+      var pv = vec4<f32>(0.0);
+      var vv = vec4<f32>(0.0);
+      if (jok) {
+        for (var u = 0u; u < 4u; u++) {
+          if (fok[u]) {
+            let ka = select(K[row * d + max(pa[u], 1u) - 1u] - mu, 1.0, pa[u] == 0u);
+            let kb = select(K[row * d + max(pb[u], 1u) - 1u] - mu, 1.0, pb[u] == 0u);
+            pv[u] = ka * kb;
+          }
+          let e = e0 + tx * 4u + u;
+          if (e < dv) {
+            vv[u] = V[row * dv + e];
+          }
         }
       }
+      Ps[t] = pv; // [ty][tx]
+      Vs[t] = vv;
+      workgroupBarrier();
+      // two-level sum (per step, then across steps): the error grows with C/TJ + TJ, not C
+      var part = array<vec4<f32>, 4>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+      for (var jj = 0u; jj < TJ; jj++) {
+        let pf = Ps[jj * 16u + ty];
+        let ve = Vs[jj * 16u + tx];
+        part[0] += pf.x * ve;
+        part[1] += pf.y * ve;
+        part[2] += pf.z * ve;
+        part[3] += pf.w * ve;
+      }
+      for (var u = 0u; u < 4u; u++) {
+        acc[u] += part[u];
+      }
+      if (etile == 0u) {
+        // Σψ of feature `lane` over this invocation's quarter of the step's keys
+        for (var jj = quarter * 4u; jj < quarter * 4u + 4u; jj++) {
+          zacc += Ps[jj * 16u + lane / 4u][lane % 4u];
+        }
+      }
+      if (ftile == 0u) {
+        // Σv of value `lane`
+        for (var jj = quarter * 4u; jj < quarter * 4u + 4u; jj++) {
+          sacc += Vs[jj * 16u + lane / 4u][lane % 4u];
+        }
+      }
+      workgroupBarrier();
     }
-    Ps[t] = pv; // [ty][tx]
-    Vs[t] = vv;
-    workgroupBarrier();
-    // two-level sum (per step, then across steps): the error grows with C/TJ + TJ, not C
-    var part = array<vec4<f32>, 4>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
-    for (var jj = 0u; jj < TJ; jj++) {
-      let pf = Ps[jj * 16u + ty];
-      let ve = Vs[jj * 16u + tx];
-      part[0] += pf.x * ve;
-      part[1] += pf.y * ve;
-      part[2] += pf.z * ve;
-      part[3] += pf.w * ve;
-    }
+
+    let sb = (h * P.chunks + chunk) * D; // first state row of this chunk
     for (var u = 0u; u < 4u; u++) {
-      acc[u] += part[u];
+      let f = fbase + ty * 4u + u;
+      if (f < D) {
+        for (var c = 0u; c < 4u; c++) {
+          let e = e0 + tx * 4u + c;
+          if (e < dv) {
+            ST[(sb + f) * W + e] = acc[u][c];
+          }
+        }
+      }
     }
     if (etile == 0u) {
-      // Σψ of feature `lane` over this invocation's quarter of the step's keys
-      for (var jj = quarter * 4u; jj < quarter * 4u + 4u; jj++) {
-        zacc += Ps[jj * 16u + lane / 4u][lane % 4u];
+      red[t] = zacc;
+      workgroupBarrier();
+      if (t < 64u) {
+        let f = fbase + t;
+        if (f < D) {
+          ST[(sb + f) * W + dv] = (red[t] + red[t + 64u]) + (red[t + 128u] + red[t + 192u]);
+        }
       }
+      workgroupBarrier();
     }
     if (ftile == 0u) {
-      // Σv of value `lane`
-      for (var jj = quarter * 4u; jj < quarter * 4u + 4u; jj++) {
-        sacc += Vs[jj * 16u + lane / 4u][lane % 4u];
-      }
-    }
-    workgroupBarrier();
-  }
-
-  let sb = (h * P.chunks + chunk) * D; // first state row of this chunk
-  for (var u = 0u; u < 4u; u++) {
-    let f = fbase + ty * 4u + u;
-    if (f < D) {
-      for (var c = 0u; c < 4u; c++) {
-        let e = e0 + tx * 4u + c;
+      red[t] = sacc;
+      workgroupBarrier();
+      if (t < 64u) {
+        let e = e0 + t;
         if (e < dv) {
-          ST[(sb + f) * W + e] = acc[u][c];
+          ST[sb * W + e] = (red[t] + red[t + 64u]) + (red[t + 128u] + red[t + 192u]);
+        }
+        if (etile == 0u && t == 0u) {
+          ST[sb * W + dv] = f32(j1 - j0);
         }
       }
     }
-  }
-  if (etile == 0u) {
-    red[t] = zacc;
-    workgroupBarrier();
-    if (t < 64u) {
-      let f = fbase + t;
-      if (f < D) {
-        ST[(sb + f) * W + dv] = (red[t] + red[t + 64u]) + (red[t + 128u] + red[t + 192u]);
-      }
-    }
-    workgroupBarrier();
-  }
-  if (ftile == 0u) {
-    red[t] = sacc;
-    workgroupBarrier();
-    if (t < 64u) {
-      let e = e0 + t;
-      if (e < dv) {
-        ST[sb * W + e] = (red[t] + red[t + 64u]) + (red[t + 128u] + red[t + 192u]);
-      }
-      if (etile == 0u && t == 0u) {
-        ST[sb * W + dv] = f32(j1 - j0);
-      }
-    }
+    workgroupBarrier(); // red is reused by the next chunk
   }
 }

@@ -9,6 +9,7 @@ import { expectClose, randomInputs, releaseInputs, runPoisoned, uploadInputs } f
 import type { Gpu } from '../../src/gpu/gpu';
 import { fastmaxVariant } from '../../src/attention/fastmax/variant';
 import { planFastmax } from '../../src/attention/fastmax/plan';
+import { TARGET_STATE_GROUPS } from '../../src/attention/fastmax/layout';
 import { fastmaxExplicit, fastmaxParams, normalizedQK } from '../../src/attention/fastmax/reference';
 import type { Extra, Inputs64, Plan, Shape } from '../../src/attention/types';
 import type { ParamValues } from '../../src/params/schema';
@@ -117,6 +118,23 @@ describe('chunks, split-N and parts', () => {
       expectRel(out, fastmaxExplicit(x, DEFAULTS).out, `chunk ${chunk}${causal ? ' causal' : ''}`);
       plan.destroy();
     }
+  });
+
+  it('workgroups taking several chunks / row tiles one after the other, and one each (the GPU layout)', async () => {
+    for (const [causal, chunk, cpg, rpg] of [[false, 32, 3, 2], [true, 64, 2, 3], [true, 64, 1, 1], [false, 64, 1, 1], [true, 128, 4, 5]] as const) {
+      const shape = { n: 333, d: 5, dv: 6, heads: 2, causal };
+      const x = randomInputs(shape, seed++);
+      const { out, plan } = await forward(x, DEFAULTS, (inputs) => planFastmax(gpu, shape, fastmaxParams(DEFAULTS), inputs, { chunk, cpg, rpg }));
+      expectRel(out, fastmaxExplicit(x, DEFAULTS).out, `chunk ${chunk} cpg ${cpg} rpg ${rpg}${causal ? ' causal' : ''}`);
+      plan.destroy();
+    }
+    // the defaults of a GPU (many short workgroups) on this adapter too
+    const shape = { n: 500, d: 16, dv: 16, heads: 1, causal: true };
+    const x = randomInputs(shape, seed++);
+    const { out, plan } = await forward(x, DEFAULTS, (inputs) => planFastmax(gpu, shape, fastmaxParams(DEFAULTS), inputs, { targetGroups: TARGET_STATE_GROUPS }));
+    expect((plan as unknown as { layout: { cpg: number; rpg: number } }).layout).toMatchObject({ cpg: 1, rpg: 1 });
+    expectRel(out, fastmaxExplicit(x, DEFAULTS).out, 'GPU layout');
+    plan.destroy();
   });
 
   it('a forward split across many submits gives the same result', async () => {

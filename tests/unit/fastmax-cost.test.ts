@@ -3,7 +3,7 @@
 // table, the chunk layout, the parts packing, and the variant's validation and notes.
 import { describe, it, expect } from 'vitest';
 import { fastmaxCost, fastmaxFlopTerms, intraPairs } from '../../src/attention/fastmax/cost';
-import { fastmaxLayout, featureCount, pairTable, STATE_BUDGET_BYTES, TILE } from '../../src/attention/fastmax/layout';
+import { fastmaxLayout, featureCount, pairTable, STATE_BUDGET_BYTES, TARGET_STATE_GROUPS, TARGET_STATE_GROUPS_SOFTWARE, TILE } from '../../src/attention/fastmax/layout';
 import { packParts } from '../../src/attention/fastmax/plan';
 import { fastmaxVariant } from '../../src/attention/fastmax/variant';
 import { findVariant, validateRun, variantParams } from '../../src/attention/registry';
@@ -101,6 +101,22 @@ describe('chunk layout', () => {
     expect(p2.ftiles).toBe(34);
     expect(p2.chunks).toBe(8);
     expect(fastmaxLayout(shape(50, 8), 2).chunks).toBe(1);
+  });
+  it('workgroups: one chunk / row tile each for a GPU; several one after the other on a software adapter', () => {
+    // causal at N = 16384: 128 chunks × 34 feature tiles, taken 17 chunks per workgroup → ≥ 256 workgroups
+    const gpu = fastmaxLayout(shape(16384, 64, true), 2, { targetGroups: TARGET_STATE_GROUPS });
+    expect([gpu.chunks, gpu.cpg, gpu.rpg]).toEqual([128, 17, 1]);
+    expect(gpu.stateGroups).toBe(8 * 34);
+    expect(gpu.rowGroups).toBe(256);
+    const nc = fastmaxLayout(shape(16384, 64), 2, { targetGroups: TARGET_STATE_GROUPS });
+    expect([nc.chunks, nc.cpg, nc.stateGroups]).toEqual([8, 1, 272]);
+    const sw = fastmaxLayout(shape(16384, 64, true), 2, { targetGroups: TARGET_STATE_GROUPS_SOFTWARE });
+    expect(sw.chunk).toBe(gpu.chunk); // same chunks (same intra-chunk work), fewer workgroups
+    expect(sw.stateGroups).toBe(34);
+    expect(sw.rowGroups).toBe(8);
+    const p1 = fastmaxLayout(shape(16384, 64), 1, { targetGroups: TARGET_STATE_GROUPS_SOFTWARE });
+    expect([p1.chunks, p1.stateGroups, p1.rowGroups]).toEqual([8, 8, 8]);
+    expect(() => fastmaxLayout(shape(100, 4), 2, { cpg: 0 })).toThrow(/chunks per workgroup/);
   });
   it('a forced chunk is checked', () => {
     expect(() => fastmaxLayout(shape(100, 4, true), 2, { chunk: 48 })).toThrow(/multiple of 64/);

@@ -13,8 +13,8 @@ import type { BindingKind, CompiledPipeline } from '../../gpu/pipelines';
 import { packUniform } from '../../gpu/uniforms';
 import { GpuError } from '../../gpu/errors';
 import type { Extra, GpuInputs, MapRequest, MapWindow, Plan, Shape } from '../types';
-import { checkMapRequest } from '../exact/plan';
-import { fastmaxLayout, pairTable, type FastmaxLayout, type LayoutOptions } from './layout';
+import { checkMapRequest } from '../map-request';
+import { fastmaxLayout, pairTable, TARGET_STATE_GROUPS, TARGET_STATE_GROUPS_SOFTWARE, type FastmaxLayout, type LayoutOptions } from './layout';
 import { fastmaxFlopTerms } from './cost';
 import { positivity, type FastmaxParams } from './reference';
 
@@ -36,6 +36,7 @@ const UNIFORM = {
   lim: 'f32', invT: 'f32', a0: 'f32', a1: 'f32',
   a2: 'f32', mode: 'u32', row0: 'u32', rows: 'u32',
   pool: 'u32', pcols: 'u32', base: 'u32', head: 'u32',
+  cpg: 'u32', rpg: 'u32',
 } as const;
 type UniformValues = Record<keyof typeof UNIFORM, number | boolean>;
 
@@ -48,11 +49,9 @@ const BIND: Record<'prep' | 'state' | 'scan' | 'query' | 'finalize' | 'map', Bin
   map: ['uniform', 'read', 'read', 'read', 'read', 'storage'],
 };
 
-/** Largest head or value dimension (the explicit kernels hold a row in private memory). */
-export const MAX_HEAD_DIM = 256;
-
 /** One dispatch of a forward, with its share of the FLOPs (for splitting into parts). */
-interface Item {
+export interface Dispatch {
+  label: string;
   flops: number;
   encode(pass: GPUComputePassEncoder): void;
 }
@@ -93,9 +92,13 @@ export function packParts<T extends { flops: number }>(items: T[], budget: numbe
 
 export interface FastmaxPlanOptions extends LayoutOptions {}
 
-export async function planFastmax(gpu: Gpu, shape: Shape, fp: FastmaxParams, inputs: GpuInputs, opts: FastmaxPlanOptions = {}): Promise<Plan & { layout: FastmaxLayout }> {
+export async function planFastmax(gpu: Gpu, shape: Shape, fp: FastmaxParams, inputs: GpuInputs, opts: FastmaxPlanOptions = {}): Promise<Plan & { layout: FastmaxLayout; dispatches: readonly Dispatch[] }> {
   const { n, d, dv, heads, causal } = shape;
-  const L = fastmaxLayout(shape, fp.p, { maxBinding: gpu.limits.maxStorageBufferBindingSize, ...opts });
+  const L = fastmaxLayout(shape, fp.p, {
+    maxBinding: gpu.limits.maxStorageBufferBindingSize,
+    targetGroups: gpu.adapter.isFallback ? TARGET_STATE_GROUPS_SOFTWARE : TARGET_STATE_GROUPS,
+    ...opts,
+  });
   const D = L.nfeat;
   const W = L.width;
   const runStats = fp.center || fp.normalize;
@@ -105,6 +108,7 @@ export async function planFastmax(gpu: Gpu, shape: Shape, fp: FastmaxParams, inp
     g0: 0, groups: 0, center: fp.center, normalize: fp.normalize,
     lim: fp.lim, invT: 1 / fp.T, a0: fp.a0, a1: fp.a1,
     a2: fp.a2, mode: 0, row0: 0, rows: 0, pool: 1, pcols: 0, base: 0, head: 0,
+    cpg: L.cpg, rpg: L.rpg,
   };
   const alloc = new Allocations(gpu);
   const uniform = (label: string, v: Partial<UniformValues>) => alloc.add(gpu.uniform(`fastmax.${label}.params`, packUniform(UNIFORM, { ...common, ...v })));
@@ -131,40 +135,40 @@ export async function planFastmax(gpu: Gpu, shape: Shape, fp: FastmaxParams, inp
   const budget = gpu.maxFlopsPerSubmit;
 
   /** dispatches `total` workgroups of `pipe` in ranges of at most budget/perGroup FLOPs each */
-  const split = (label: string, pipe: CompiledPipeline, total: number, totalFlops: number, bind: (u: GPUBuffer) => GPUBuffer[], extra: Partial<UniformValues> = {}): Item[] => {
+  const split = (label: string, pipe: CompiledPipeline, total: number, totalFlops: number, bind: (u: GPUBuffer) => GPUBuffer[], extra: Partial<UniformValues> = {}): Dispatch[] => {
     const perGroup = totalFlops / Math.max(total, 1);
     const step = Math.max(1, Math.min(total, Math.floor(budget / Math.max(perGroup, 1))));
-    const items: Item[] = [];
+    const items: Dispatch[] = [];
     for (let g0 = 0; g0 < total; g0 += step) {
       const groups = Math.min(step, total - g0);
       const u = uniform(label, { ...extra, g0, groups });
       const bg = gpu.bindGroup(pipe, `fastmax.${label}`, bind(u));
-      items.push({ flops: perGroup * groups, encode: (pass) => gpu.dispatch(pass, pipe, bg, groups) });
+      items.push({ label, flops: perGroup * groups, encode: (pass) => gpu.dispatch(pass, pipe, bg, groups) });
     }
     return items;
   };
 
-  const prepItems = (): Item[] => {
-    const items: Item[] = [];
+  const prepDispatches = (): Dispatch[] => {
+    const items: Dispatch[] = [];
     const bind = (u: GPUBuffer) => [u, inputs.q, inputs.k, mu, part, coef];
-    if (runStats) items.push(...split('stats', pStats, 2 * heads * L.rtiles, terms.stats, bind));
+    if (runStats) items.push(...split('stats', pStats, 2 * heads * Math.ceil(L.rtiles / L.rpg), terms.stats, bind));
     items.push(...split('finish', pFinish, heads, heads * L.rtiles * 2, bind, { mode: runStats ? 1 : 0 }));
     return items;
   };
 
-  const items: Item[] = [...prepItems()];
-  items.push(...split('state', pState, heads * L.chunks * L.ftiles * L.etiles, terms.state, (u) => [u, inputs.k, inputs.v, mu, pairs, state]));
+  const items: Dispatch[] = [...prepDispatches()];
+  items.push(...split('state', pState, L.stateGroups, terms.state, (u) => [u, inputs.k, inputs.v, mu, pairs, state]));
   if (causal || L.chunks > 1) {
     const blocks = Math.ceil((D * W) / 256);
     items.push(...split('scan', pScan, heads * blocks, terms.scan, (u) => [u, state], { mode: causal ? 1 : 0 }));
   }
-  items.push(...split('query', pQuery, heads * L.rtiles * L.etiles, terms.query, (u) => [u, inputs.q, mu, coef, pairs, state, y]));
+  items.push(...split('query', pQuery, L.rowGroups, terms.query, (u) => [u, inputs.q, mu, coef, pairs, state, y]));
   const finBind = (u: GPUBuffer) => [u, inputs.q, inputs.k, inputs.v, mu, coef, y, output];
-  if (causal) items.push(...split('intra', pIntra, heads * L.rtiles * L.etiles, terms.finalize, finBind));
+  if (causal) items.push(...split('intra', pIntra, L.rowGroups, terms.finalize, finBind));
   else items.push(...split('divide', pDivide, Math.ceil((heads * n * dv) / 256), terms.finalize, finBind));
 
   const parts = packParts(items, budget);
-  const prepOnly = prepItems();
+  const prepOnly = prepDispatches();
 
   let mapPipes: Promise<[CompiledPipeline, CompiledPipeline]> | undefined;
   const readMap = async (req: MapRequest): Promise<MapWindow> => {
@@ -255,6 +259,8 @@ export async function planFastmax(gpu: Gpu, shape: Shape, fp: FastmaxParams, inp
   };
 
   return {
+    /** the forward's dispatches in order (per-kernel profiling) */
+    dispatches: items,
     layout: L,
     parts: parts.length,
     encode: (pass, p) => parts[p].forEach((it) => it.encode(pass)),

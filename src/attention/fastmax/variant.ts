@@ -5,7 +5,8 @@ import type { AttentionVariant, Extra, Shape } from '../types';
 import type { ParamValues } from '../../params/schema';
 import { fastmaxExplicit, fastmaxFactorized, fastmaxParams, matchingBeta, positivity, sameLogitsSoftmax, scoreCoefficients } from './reference';
 import { fastmaxCost } from './cost';
-import { MAX_HEAD_DIM, planFastmax } from './plan';
+import { MAX_HEAD_DIM } from './layout';
+// the plan (and its WGSL) is loaded on first use: kernels stay out of the page's entry chunk
 
 const fmt = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(4))) : x > 0 ? '∞' : '−∞');
 
@@ -119,7 +120,7 @@ export const fastmaxVariant: AttentionVariant = {
     },
   ],
   reference: (x, pv) => (x.shape.n <= 2048 ? fastmaxExplicit(x, pv) : { out: fastmaxFactorized(x, pv) }),
-  plan: (gpu, shape, pv, inputs) => planFastmax(gpu, shape, fastmaxParams(pv), inputs),
+  plan: async (gpu, shape, pv, inputs) => (await import('./plan')).planFastmax(gpu, shape, fastmaxParams(pv), inputs),
   cost: (shape, pv) => {
     const fp = fastmaxParams(pv);
     return fastmaxCost(shape, fp.p, fp.center, fp.normalize);
