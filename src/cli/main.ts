@@ -16,6 +16,7 @@ import { nodeGpuHost } from '../gpu/node';
 import type { GpuHost } from '../gpu/gpu';
 import { GpuError } from '../gpu/errors';
 import { cmdStream, HELP_STREAM } from './stream';
+import { cmdTrain, HELP_TRAIN } from './train';
 
 const HELP = `attention playground CLI (WebGPU through Dawn)
 
@@ -38,6 +39,8 @@ const HELP = `attention playground CLI (WebGPU through Dawn)
 
 ${HELP_STREAM}
 
+${HELP_TRAIN}
+
 Exit status: 0 ok, 1 a run failed, 2 bad arguments or unreadable input.`;
 
 class UsageError extends Error {}
@@ -59,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdMatmul(rest);
     case 'stream':
       return cmdStream(rest);
+    case 'train':
+      return cmdTrain(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -66,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP + '\n');
       return command === undefined ? 2 : 0;
     default:
-      fail(`unknown command "${command}" (commands: variants, run, bench, matmul, stream, help)`);
+      fail(`unknown command "${command}" (commands: variants, run, bench, matmul, stream, train, help)`);
   }
 }
 
