@@ -17,7 +17,7 @@ import { packUniform, pow2Bucket } from '../../gpu/uniforms';
 import { GpuError } from '../../gpu/errors';
 import type { BindingKind, ShaderSource } from '../../gpu/pipelines';
 import type { Extra, GpuInputs, MapRequest, MapWindow, Plan, Shape } from '../types';
-import { checkMapRequest } from '../exact/plan';
+import { checkMapRequest } from '../map-request';
 import { KERNEL_CODE, type KernelId, type KernelSpec } from './kernels';
 
 /**
