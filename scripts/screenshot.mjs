@@ -39,8 +39,8 @@ async function settle(page) {
 }
 
 const shots = [
-  { name: 'main', file: 'screenshot.png', path: '#v=nystrom&n=256&d=32&w=clustered&m=16', run: mapDone },
-  { name: 'dark', file: 'screenshot-dark.png', path: '#v=nystrom&n=256&d=32&w=clustered&m=16', scheme: 'dark', run: mapDone },
+  { name: 'main', file: 'screenshot.png', path: '#v=nystrom&n=256&d=16&w=local&m=16', run: mapDone },
+  { name: 'dark', file: 'screenshot-dark.png', path: '#v=nystrom&n=256&d=16&w=local&m=16', scheme: 'dark', run: mapDone },
   {
     name: 'compare',
     file: 'screenshot-compare.png',

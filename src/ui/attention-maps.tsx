@@ -3,7 +3,7 @@
 // part re-drawn at full resolution, and a readout of the hovered cell (query i, key j, exact,
 // approximate, difference). Above the full-map limit (N > 1024) the run shows its first rows,
 // and a pooled overview of the whole map or any window of rows is computed on demand.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import { findVariant } from '../attention/registry';
 import { FULL_MAP_MAX_N, type RunResult } from '../bench/runner';
 import { mapRequestOf } from '../state/jobs';
@@ -13,7 +13,7 @@ import { Figure } from './figure';
 import { themeColors } from './figure-theme';
 import { formatNumber } from './format';
 import { JobProgress } from './job-progress';
-import { buildMapFigure, type MapGrids, type MapZoom } from './map-figure';
+import { buildMapPanels, type MapGrids, type MapLegend, type MapPanels, type MapZoom } from './map-figure';
 import { useColorScheme } from './use-color-scheme';
 import { useElementWidth } from './use-element-width';
 
@@ -98,6 +98,29 @@ function Readout({ grids, hover, label, signed }: { grids: MapGrids; hover?: Hov
   );
 }
 
+/** The map panels have no Plotly mode bar (it would cover small panels): zoom, pan, reset and export are the page's own. */
+const MAP_CONFIG = { displayModeBar: false, doubleClick: 'autosize' as const };
+
+/** A colour scale as an HTML legend: a vertical gradient with its top, middle and bottom values. */
+function ColorLegend({ legend }: { legend: MapLegend }) {
+  const stops = legend.colorscale.map(([t, c]) => `${c} ${(t * 100).toFixed(1)}%`).join(', ');
+  const mid = (legend.cmin + legend.cmax) / 2;
+  const fmt = (v: number) => formatNumber(v, 3);
+  return (
+    <div className="map-legend" role="img" aria-label={`Colour scale ${legend.title}: from ${fmt(legend.cmin)} to ${fmt(legend.cmax)}`}>
+      <span className="map-legend-title">{legend.title}</span>
+      <div className="map-legend-body">
+        <div className="map-legend-bar" style={{ background: `linear-gradient(to top, ${stops})` }} />
+        <div className="map-legend-ticks" aria-hidden="true">
+          <span>{fmt(legend.cmax)}</span>
+          <span>{fmt(mid)}</span>
+          <span>{fmt(legend.cmin)}</span>
+        </div>
+      </div>
+    </div>
+  );
+}
+
 const sameView = (a: MapView | undefined, b: MapView | undefined) => (a && b ? formatMapView(a) === formatMapView(b) : a === b);
 
 /** Choice of the map window for N above the full-map limit. */
@@ -162,6 +185,7 @@ export function AttentionMaps() {
   const boxRef = useRef<HTMLDivElement>(null);
   const width = useElementWidth(boxRef);
   const [zoom, setZoom] = useState<MapZoom>();
+  const [dragmode, setDragmode] = useState<'zoom' | 'pan'>('zoom');
   const [hover, setHover] = useState<HoverPoint>();
 
   const large = lastResult !== undefined && lastResult.shape.n > FULL_MAP_MAX_N && lastResult.status === 'ok';
@@ -176,19 +200,31 @@ export function AttentionMaps() {
     setHover(undefined);
   }, [result?.map]);
 
-  const figure = useMemo(() => {
-    if (!result?.map) return undefined;
-    return buildMapFigure({
-      map: result.map,
-      exactMap: result.exactMap,
-      compare: result.variant !== 'exact',
-      variantLabel: label,
-      n: result.shape.n,
-      heads: result.shape.heads,
-      theme: themeColors(),
-      width,
-      zoom,
-    });
+  // The figure is built in a task of its own after the result arrives (block means of up to
+  // 1024² cells per map): React's commit of the new result stays short.
+  const [figure, setFigure] = useState<MapPanels>();
+  useEffect(() => {
+    if (!result?.map) {
+      setFigure(undefined);
+      return;
+    }
+    const map = result.map;
+    const timer = setTimeout(() => {
+      setFigure(
+        buildMapPanels({
+          map,
+          exactMap: result.exactMap,
+          compare: result.variant !== 'exact',
+          variantLabel: label,
+          n: result.shape.n,
+          heads: result.shape.heads,
+          theme: themeColors(),
+          width,
+          zoom,
+        }),
+      );
+    }, 0);
+    return () => clearTimeout(timer);
     // the scheme is a dependency because themeColors() reads the theme's CSS variables
   }, [result, label, scheme, width, zoom]);
 
@@ -241,16 +277,47 @@ export function AttentionMaps() {
       )}
       <div className="map-plot" data-testid="attention-map" ref={boxRef}>
         {figure && (
-          <Figure data={figure.data} layout={figure.layout} title={`Attention map: ${label}`} fileName={`attention-map-${result?.variant}-n${result?.shape.n}`} events={events} className="map-figure">
+          <>
+            <div className={`map-panels map-panels-${figure.panels.length}`}>
+              {figure.panels.map((panel, i) => (
+                <Fragment key={panel.role}>
+                  <div className="map-panel" data-role={panel.role}>
+                    <h3 className="map-panel-title">{panel.title}</h3>
+                    <Figure
+                      data={panel.data}
+                      layout={dragmode === 'zoom' ? panel.layout : { ...panel.layout, dragmode }}
+                      config={MAP_CONFIG}
+                      title={`${panel.title} map`}
+                      fileName={`attention-map-${panel.role}-${result?.variant}-n${result?.shape.n}`}
+                      events={events}
+                      className="map-figure"
+                    />
+                  </div>
+                  {figure.legends
+                    .filter((l) => l.panels[l.panels.length - 1] === i)
+                    .map((l) => (
+                      <ColorLegend key={l.title} legend={l} />
+                    ))}
+                </Fragment>
+              ))}
+            </div>
             <div className="map-zoom-row">
               <Readout grids={figure.grids} hover={hover} label={label} signed={signed} />
-              {zoom && (
-                <button type="button" className="small" onClick={() => setZoom(undefined)}>
-                  Reset zoom
-                </button>
-              )}
+              <div className="map-drag" role="radiogroup" aria-label="Dragging on a map">
+                <label className="check">
+                  <input type="radio" name="map-drag" checked={dragmode === 'zoom'} onChange={() => setDragmode('zoom')} /> Drag to zoom
+                </label>
+                <label className="check">
+                  <input type="radio" name="map-drag" checked={dragmode === 'pan'} onChange={() => setDragmode('pan')} /> Drag to pan
+                </label>
+                {zoom && (
+                  <button type="button" className="small" onClick={() => setZoom(undefined)}>
+                    Reset zoom
+                  </button>
+                )}
+              </div>
             </div>
-          </Figure>
+          </>
         )}
         {empty && <p className="panel-empty">{empty}</p>}
       </div>

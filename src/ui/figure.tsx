@@ -39,16 +39,22 @@ export function Figure({ data, layout, title, fileName, testId, className, confi
     const el = ref.current;
     if (!plotly || !el) return;
     let live = true;
-    void plotly.react(el, data, layout, { responsive: true, displaylogo: false, ...config }).then(() => {
+    // Draw in a task of its own, not in React's commit: a Plotly draw is the biggest piece of
+    // main-thread work of a run, and the page must never block long (issue 7).
+    const timer = setTimeout(() => {
       if (!live) return;
-      setDrawn(true);
-      // swap our handlers for the current ones (Plotly keeps the element between draws)
-      for (const [name, fn] of attached.current) el.removeListener?.(name, fn);
-      attached.current = Object.entries(events ?? {});
-      for (const [name, fn] of attached.current) el.on?.(name, fn);
-    });
+      void plotly.react(el, data, layout, { responsive: true, displaylogo: false, ...config }).then(() => {
+        if (!live) return;
+        setDrawn(true);
+        // swap our handlers for the current ones (Plotly keeps the element between draws)
+        for (const [name, fn] of attached.current) el.removeListener?.(name, fn);
+        attached.current = Object.entries(events ?? {});
+        for (const [name, fn] of attached.current) el.on?.(name, fn);
+      });
+    }, 0);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [plotly, data, layout, config, events]);
 

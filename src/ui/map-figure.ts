@@ -209,7 +209,7 @@ export function buildMapFigure(input: MapFigureInput): MapFigure {
   // Side-by-side panels sized so a token step is about as long across as down (the N×N map
   // looks square); a wide window (first rows of a long sequence) is allowed up to 4:1.
   const panels = data.length;
-  const margin = { l: 56, r: 16, t: 32, b: 44 };
+  const margin = { l: 64, r: 16, t: 32, b: 48 };
   const plotWidth = Math.max(200, input.width - margin.l - margin.r);
   const aspect = Math.min(4, Math.max(1, (map.cols * map.pool) / (map.rows * map.pool)));
   let height: number;
@@ -226,7 +226,9 @@ export function buildMapFigure(input: MapFigureInput): MapFigure {
     barX = 0.595;
     height = Math.round(Math.min(420, Math.max(240, (0.27 * plotWidth) / aspect + margin.t + margin.b)));
   }
-  const axisStyle = { color: theme.muted, gridcolor: theme.grid, zeroline: false, ticks: 'outside' as const, automargin: true };
+  // fixed margins and no tick-label overflow checks: Plotly's defaults (automargin redraws,
+  // 'hide past div' measuring every label against every other) cost hundreds of ms per draw
+  const axisStyle = { color: theme.muted, gridcolor: theme.grid, zeroline: false, ticks: 'outside' as const, automargin: false, ticklabeloverflow: 'allow' as const };
   const layout: Record<string, unknown> = {
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: 'rgba(0,0,0,0)',
@@ -305,4 +307,147 @@ export function buildMapFigure(input: MapFigureInput): MapFigure {
     notes.push(`Colour scale clipped at the ${CLIP_QUANTILE * 100}th percentile (${top.toPrecision(3)}); the largest entry is ${largest.toPrecision(3)} (the readout shows exact values).`);
   }
   return { data, layout: layout as Partial<Layout>, notes, grids: { exact, approx, diff } };
+}
+
+// ---------------------------------------------------------------------------------------
+// The page's map panel draws each map as a figure of its own (buildMapPanels): three small
+// Plotly draws in separate tasks instead of one large one, with the colour scales as HTML
+// legends — the main thread never blocks long (issue 7). Zoom is shared through the page's
+// state (every panel gets the same ranges). buildMapFigure above stays for one-figure users.
+
+/** Viridis (matplotlib), 9 stops: the scale of probabilities. */
+export const VIRIDIS: [number, string][] = [
+  [0, '#440154'], [0.125, '#472c7a'], [0.25, '#3b518b'], [0.375, '#2c718e'], [0.5, '#21908d'],
+  [0.625, '#27ad81'], [0.75, '#5cc863'], [0.875, '#aadc32'], [1, '#fde725'],
+];
+/** A diverging blue–white–red scale (ColorBrewer RdBu, reversed): negative blue, 0 white, positive red. */
+export const DIVERGING: [number, string][] = [
+  [0, '#2166ac'], [0.2, '#4393c3'], [0.35, '#92c5de'], [0.5, '#f7f7f7'], [0.65, '#f4a582'], [0.8, '#d6604d'], [1, '#b2182b'],
+];
+
+export interface MapLegend {
+  title: string;
+  cmin: number;
+  cmax: number;
+  colorscale: [number, string][];
+  /** the panels (by index) that use it */
+  panels: number[];
+}
+
+export interface MapPanel {
+  title: string;
+  /** what the panel shows, for the readout and the test hooks: exact | approx | diff */
+  role: 'exact' | 'approx' | 'diff';
+  data: Data[];
+  layout: Partial<Layout>;
+}
+
+export interface MapPanels {
+  panels: MapPanel[];
+  legends: MapLegend[];
+  notes: string[];
+  grids: MapGrids;
+}
+
+export function buildMapPanels(input: MapFigureInput): MapPanels {
+  const { map, exactMap, theme } = input;
+  const notes: string[] = [];
+  const comparing = input.compare && exactMap !== undefined && exactMap.rows === map.rows && exactMap.cols === map.cols;
+  const approx = toGrid(map, input.zoom);
+  const exact = comparing ? toGrid(exactMap!, input.zoom) : undefined;
+  const signed = map.signed || Boolean(exactMap?.signed && comparing);
+  const range = extent(exact ? [exact, approx] : [approx]);
+  const largest = Math.max(Math.abs(range.max), signed ? Math.abs(range.min) : 0, 1e-12);
+  const typical = quantileAbs(exact ? [exact, approx] : [approx], CLIP_QUANTILE);
+  const clipped = typical > 0 && largest > 2 * typical;
+  const top = clipped ? typical : largest;
+  const mapScale = signed ? DIVERGING : VIRIDIS;
+  const legends: MapLegend[] = [{ title: signed ? 'value' : 'p', cmin: signed ? -top : 0, cmax: top, colorscale: mapScale, panels: exact ? [0, 1] : [0] }];
+
+  let diff: Grid | undefined;
+  if (exact) {
+    diff = { ...approx, z: approx.z.map((row, i) => row.map((v, j) => v - exact.z[i][j])) };
+    const d = extent([diff]);
+    const diffTop = Math.max(Math.abs(d.min), Math.abs(d.max), 1e-12);
+    legends.push({ title: 'Δ', cmin: -diffTop, cmax: diffTop, colorscale: DIVERGING, panels: [2] });
+  }
+
+  const count = exact ? 3 : 1;
+  // each panel square-ish in token units; a wide window (first rows of a long sequence) up to 4:1
+  const gap = 16;
+  const legendWidth = 70;
+  const panelWidth = Math.max(160, Math.floor((input.width - legendWidth * (exact ? 2 : 1) - gap * count) / count));
+  const margin = { l: 52, r: 8, t: 8, b: 44 };
+  const aspect = Math.min(4, Math.max(1, map.cols / map.rows));
+  const plotW = panelWidth - margin.l - margin.r;
+  const height = Math.round(Math.min(count === 1 ? 420 : 360, Math.max(200, plotW / aspect + margin.t + margin.b)));
+  const axisStyle = { color: theme.muted, gridcolor: theme.grid, zeroline: false, ticks: 'outside' as const, automargin: false, ticklabeloverflow: 'allow' as const, showgrid: false };
+
+  const panel = (g: Grid, role: MapPanel['role'], title: string, legend: MapLegend): MapPanel => {
+    const xaxis: Record<string, unknown> = { ...axisStyle, title: { text: 'key j', standoff: 4 } };
+    const yaxis: Record<string, unknown> = { ...axisStyle, autorange: 'reversed', title: { text: 'query i', standoff: 4 } };
+    if (input.zoom) {
+      const z = input.zoom;
+      Object.assign(xaxis, { range: [z.x0 - 0.5, z.x1 + 0.5], autorange: false });
+      Object.assign(yaxis, { range: [z.y1 + 0.5, z.y0 - 0.5], autorange: false });
+    }
+    return {
+      title,
+      role,
+      data: [
+        {
+          type: 'heatmap',
+          name: title,
+          z: g.z,
+          x: g.x,
+          y: g.y,
+          zmin: legend.cmin,
+          zmax: legend.cmax,
+          zauto: false,
+          colorscale: legend.colorscale,
+          showscale: false,
+          // the page's readout shows the values of all three maps; Plotly's own label stays short
+          hovertemplate: 'query %{y}, key %{x}<extra></extra>',
+        } as Data,
+      ],
+      layout: {
+        paper_bgcolor: 'rgba(0,0,0,0)',
+        plot_bgcolor: 'rgba(0,0,0,0)',
+        font: { color: theme.fg, size: 11, family: 'system-ui, sans-serif' },
+        margin,
+        height,
+        autosize: true,
+        xaxis,
+        yaxis,
+        dragmode: 'zoom',
+        hoverlabel: { namelength: 0 },
+      } as Partial<Layout>,
+    };
+  };
+
+  const panels: MapPanel[] = [];
+  if (exact && diff) {
+    panels.push(panel(exact, 'exact', 'Exact', legends[0]), panel(approx, 'approx', input.variantLabel, legends[0]), panel(diff, 'diff', 'Difference (approx − exact)', legends[1]));
+  } else {
+    panels.push(panel(approx, 'approx', input.compare ? `${input.variantLabel} (no exact map to compare)` : input.variantLabel, legends[0]));
+  }
+
+  if (map.kind === 'rows' && map.rows < input.n) {
+    notes.push(
+      map.row0 === 0
+        ? `N = ${input.n}: showing the first ${map.rows} query rows (rows 0–${map.rows - 1}) of ${input.n}.`
+        : `N = ${input.n}: showing query rows ${map.row0}–${map.row0 + map.rows - 1} of ${input.n}.`,
+    );
+  }
+  if (map.kind === 'pooled') notes.push(`Pooled overview: each cell is the mean of a ${map.pool}×${map.pool} block of the N×N map.`);
+  if (approx.block > 1 || approx.rowBlock > 1) {
+    notes.push(`Drawn as means of ${approx.rowBlock}×${approx.block} cells (at most ${MAX_PLOT_CELLS}² per panel): zoom in (drag a box) for full resolution.`);
+  }
+  if (input.heads > 1) notes.push(`Head 1 of ${input.heads}.`);
+  if (exact) notes.push('Exact and approximate share one colour scale; the difference has its own diverging scale, centred on 0 (red: the approximation puts more weight there). Zoom and pan are shared by the three maps.');
+  if (signed) notes.push('This map can be negative: its scale diverges around 0.');
+  if (clipped) {
+    notes.push(`Colour scale clipped at the ${CLIP_QUANTILE * 100}th percentile (${top.toPrecision(3)}); the largest entry is ${largest.toPrecision(3)} (the readout shows exact values).`);
+  }
+  return { panels, legends, notes, grids: { exact, approx, diff } };
 }

@@ -27,6 +27,8 @@ export function axis(theme: FigureTheme, title: string, log = false): Record<str
     gridcolor: theme.grid,
     zeroline: false,
     automargin: true,
+    // Plotly's default ('hide past div') measures every tick label against every other on each draw
+    ticklabeloverflow: 'allow',
     exponentformat: 'power',
   };
 }

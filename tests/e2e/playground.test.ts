@@ -175,9 +175,10 @@ describe('playground', () => {
     await waitForRun(page, 24);
     expect(new URL(page.url()).hash).toContain(`v=${variant.id}`);
     if (variant.id !== 'exact') {
-      // exact | approximate | difference
-      const traces = await page.evaluate(() => (document.querySelector('[data-testid=attention-map] .js-plotly-plot') as HTMLElement & { data?: unknown[] }).data?.length);
-      expect(traces).toBe(3);
+      // exact | approximate | difference, one figure each (drawn in tasks of their own)
+      const roles = await page.evaluate(() => [...document.querySelectorAll('[data-testid=attention-map] .map-panel')].map((el) => (el as HTMLElement).dataset.role));
+      expect(roles).toEqual(['exact', 'approx', 'diff']);
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=attention-map] .js-plotly-plot .hm').length === 3);
     }
     expect(await page.getByTestId('run-summary').textContent()).toContain(variant.label);
   });
