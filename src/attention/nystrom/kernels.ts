@@ -22,7 +22,7 @@ const MATMUL_U = {
   ldx: 'u32', ldy: 'u32', ldc: 'u32', transY: 'u32', tilesC: 'u32', tiles: 'u32', splits: 'u32', splitLen: 'u32', g0: 'u32', groups: 'u32',
   alpha: 'f32', beta: 'f32', gamma: 'f32', sigma: 'f32',
 } as const;
-const SOFTMAX_U = { cols: 'u32', ld: 'u32', off: 'u32', rowsPerBatch: 'u32', batchStride: 'u32', g0: 'u32', groups: 'u32' } as const;
+const SOFTMAX_U = { cols: 'u32', ld: 'u32', off: 'u32', rowsPerBatch: 'u32', batchStride: 'u32', g0: 'u32', groups: 'u32', rows: 'u32' } as const;
 const LANDMARKS_U = { n: 'u32', d: 'u32', m: 'u32', heads: 'u32', base: 'u32', rem: 'u32', scale: 'f32', groups: 'u32' } as const;
 const PINV_U = { m: 'u32', heads: 'u32', aOff: 'u32', zOff: 'u32', stride: 'u32' } as const;
 
@@ -111,20 +111,22 @@ export class NystromKernels {
     readonly matmulPipe: CompiledPipeline,
     readonly sumPipe: CompiledPipeline,
     readonly softmaxPipe: CompiledPipeline,
+    readonly softmaxShortPipe: CompiledPipeline,
     readonly landmarksPipe: CompiledPipeline,
     readonly pinvPipe: CompiledPipeline,
   ) {}
 
   static async load(gpu: Gpu): Promise<NystromKernels> {
     const io = ['uniform', 'read', 'read', 'storage'] as const;
-    const [mm, sum, sm, lm, pi] = await Promise.all([
+    const [mm, sum, sm, sms, lm, pi] = await Promise.all([
       gpu.pipelines.get({ shader: MATMUL, entryPoint: 'main', bindings: [...io] }),
       gpu.pipelines.get({ shader: MATMUL, entryPoint: 'sumSplits', bindings: [...io] }),
       gpu.pipelines.get({ shader: SOFTMAX, entryPoint: 'main', bindings: ['uniform', 'storage'] }),
+      gpu.pipelines.get({ shader: SOFTMAX, entryPoint: 'short', bindings: ['uniform', 'storage'] }),
       gpu.pipelines.get({ shader: LANDMARKS, entryPoint: 'main', bindings: ['uniform', 'read', 'read', 'storage', 'storage'] }),
       gpu.pipelines.get({ shader: PINV, entryPoint: 'init', bindings: ['uniform', 'read', 'storage'] }),
     ]);
-    return new NystromKernels(gpu, mm, sum, sm, lm, pi);
+    return new NystromKernels(gpu, mm, sum, sm, sms, lm, pi);
   }
 
   /** Workgroup ranges of at most `budget` FLOPs (and at most 65 535² workgroups each). */
@@ -177,17 +179,25 @@ export class NystromKernels {
     return steps;
   }
 
-  /** In-place row softmax of `rowsPerBatch` rows of `cols` in each of `batches` batches. */
+  /**
+   * In-place row softmax of `rowsPerBatch` rows of `cols` in each of `batches` batches: one
+   * invocation per row for short rows (≤ 256), one workgroup per row for long ones.
+   */
   softmax(owner: Owner, label: string, buf: GPUBuffer, o: { cols: number; rowsPerBatch: number; batches: number; ld?: number; off?: number; batchStride?: number }, budget = this.gpu.maxFlopsPerSubmit): Step[] {
     const rows = o.rowsPerBatch * o.batches;
+    const short = o.cols <= 256;
+    const pipe = short ? this.softmaxShortPipe : this.softmaxPipe;
+    // work items: rows (short: 64 per workgroup) and their FLOPs
+    const perGroup = short ? 64 : 1;
+    const groups = Math.ceil(rows / perGroup);
     const steps: Step[] = [];
-    for (const [g0, count] of this.chunks(rows, 6 * o.cols, budget)) {
+    for (const [g0, count] of this.chunks(groups, 6 * o.cols * perGroup, budget)) {
       const u = owner.uniform(`${label}.params`, packUniform(SOFTMAX_U, {
         cols: o.cols, ld: o.ld ?? o.cols, off: o.off ?? 0, rowsPerBatch: o.rowsPerBatch,
-        batchStride: o.batchStride ?? o.rowsPerBatch * (o.ld ?? o.cols), g0, groups: count,
+        batchStride: o.batchStride ?? o.rowsPerBatch * (o.ld ?? o.cols), g0: g0 * perGroup, groups: count, rows,
       }));
-      const bg = this.gpu.bindGroup(this.softmaxPipe, label, [u, buf]);
-      steps.push({ label, flops: count * 6 * o.cols, encode: (pass) => this.gpu.dispatch(pass, this.softmaxPipe, bg, count) });
+      const bg = this.gpu.bindGroup(pipe, label, [u, buf]);
+      steps.push({ label, flops: count * 6 * o.cols * perGroup, encode: (pass) => this.gpu.dispatch(pass, pipe, bg, count) });
     }
     return steps;
   }
