@@ -14,4 +14,5 @@ export const variantPanels: Record<string, { title: string; component: () => Pro
   cosi: [{ title: 'Stream: CoSi step by step', component: () => import('./stream-panel') }],
   core: [{ title: 'Stream: CoRe step by step', component: () => import('./stream-panel') }],
   conys: [{ title: 'Stream: Continual Nyström step by step', component: () => import('./stream-panel') }],
+  linear: [{ title: 'Linear attention: train the kernel (Hedgehog, ffk)', component: () => import('./linear-training') }],
 };
