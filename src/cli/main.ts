@@ -31,6 +31,7 @@ const HELP = `attention playground CLI (WebGPU through Dawn)
   bench --variant ID[,ID...] --n N[,N...] --d D --csv FILE
       [--heads H] [--causal] [--workload W] [--seed S] [--logit-scale X]
       [--set NAME=VALUE[,VALUE...]]... [--trials T] [--warmup W] [--no-exact]
+      [--reference auto|cpu|gpu|none]
       a sweep over every combination; one CSV row per point, progress on stderr
 
   matmul [--n N]
@@ -260,6 +261,7 @@ async function cmdBench(args: string[]): Promise<number> {
     warmup: { type: 'string' },
     csv: { type: 'string' },
     'no-exact': { type: 'boolean' },
+    reference: { type: 'string' },
   });
   for (const req of ['variant', 'n', 'd', 'csv'] as const) if (!values[req]) fail(`bench needs --${req}`);
   const ids = values.variant!.split(',');
@@ -311,6 +313,7 @@ async function cmdBench(args: string[]): Promise<number> {
     trials,
     warmup,
     compareExact: !values['no-exact'],
+    reference: parseReference(values.reference),
     map: 'none',
     onProgress: (stage) => {
       const now = performance.now();
@@ -334,6 +337,13 @@ async function cmdBench(args: string[]): Promise<number> {
   });
   process.stderr.write(`wrote ${rows.length} rows to ${values.csv}${failed ? ` (${failed} not ok)` : ''}\n`);
   return failed ? 1 : 0;
+}
+
+/** --reference: what the error is measured against (auto: float64 CPU up to N = 1024, GPU exact flash above; none: no error, e.g. at N = 1M where exact attention would take hours). */
+function parseReference(raw: string | undefined): 'auto' | 'cpu' | 'gpu' | 'none' {
+  if (raw === undefined) return 'auto';
+  if (raw === 'auto' || raw === 'cpu' || raw === 'gpu' || raw === 'none') return raw;
+  fail(`--reference must be auto, cpu, gpu or none, got "${raw}"`);
 }
 
 async function cmdMatmul(args: string[]): Promise<number> {
