@@ -205,11 +205,13 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   // (≤ 32 KiB, as the exact flash kernel) and the CT×DMAX surrogate / summary tiles of the
   // logits and mixing kernels (≤ 16 KiB). A software adapter pays per workgroup for large
   // workgroup memory (measured: the intra-cluster kernel at N = 1024, N_c = 128 took 4.6×
-  // longer with 64-key tiles than with 16-key tiles on SwiftShader), so it gets small tiles.
+  // longer with 64-key tiles than with 16-key tiles on SwiftShader), so it gets small
+  // key/value tiles; the logits kernel ran as fast with 16 as with 64 surrogates per tile
+  // there (and 1.6× slower reading S straight from global memory without tiles).
   const soft = gpu.adapter.isFallback;
   const bc = Math.min(soft ? 16 : 64, 4096 / dmax);
-  const ctLogits = Math.min(soft ? 16 : 64, 4096 / pow2Bucket(d, 4));
-  const ctMix = Math.min(soft ? 16 : 64, 4096 / dmax);
+  const ctLogits = Math.min(64, 4096 / pow2Bucket(d, 4));
+  const ctMix = Math.min(64, 4096 / dmax);
   const dv4 = Math.ceil(dv / 4);
   const cols = pow2Bucket(dv4, 1);
   // per-cluster kernels (select, summary) run SB² invocations: 256 on a GPU, 64 on a software
