@@ -77,7 +77,7 @@ const shots = [
   {
     name: 'large',
     file: 'screenshot-large-n.png',
-    path: '#v=nystrom&n=2048&d=32&m=32&w=clustered&win=pooled',
+    path: '#v=nystrom&n=2048&d=32&m=32&w=local&win=pooled',
     async run(page) {
       await mapDone(page);
       await page.waitForFunction(() => document.querySelector('.map-notes')?.textContent?.includes('Pooled overview'), undefined, LONG);
@@ -90,7 +90,7 @@ const shots = [
     host: true,
     async run(page) {
       const frame = page.frameLocator('iframe');
-      await frame.locator('[data-testid=attention-map] .js-plotly-plot .hm').waitFor(LONG);
+      await frame.locator('[data-testid=attention-map] .js-plotly-plot .hm').last().waitFor(LONG);
       await page.waitForFunction(() => Number(document.querySelector('#height')?.textContent) > 300, undefined, LONG);
     },
   },
@@ -142,11 +142,11 @@ try {
     if (shot.noGpu) await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }));
     if (shot.host) {
       // a slide deck's page with the playground in an iframe that fits its reported height
-      const src = `${base}?embed&panels=map,error,timing#v=nystrom&n=192&d=32&w=clustered&m=16`;
+      const src = `${base}?embed&panels=map,error,timing#v=nystrom&n=192&d=16&w=local&m=16`;
       await page.route(`${base}host.html`, (route) =>
         route.fulfill({
           contentType: 'text/html',
-          body: `<!doctype html><html><body style="margin:0;font:16px system-ui;background:#eee">
+          body: `<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0;font:16px system-ui;background:#eee">
 <div style="padding:12px 20px"><h2 style="margin:0 0 4px">Lecture 7 · Nyström attention</h2><p style="margin:0">The playground below is an iframe (height reported by postMessage: <span id="height">…</span> px).</p></div>
 <iframe src="${src}" style="border:0;width:100%;height:400px;display:block;background:#fff"></iframe>
 <script>addEventListener('message', (e) => { if (e.data?.source === 'attention-playground' && e.data.type === 'height') { document.querySelector('iframe').style.height = e.data.height + 'px'; document.querySelector('#height').textContent = e.data.height; } });</script>

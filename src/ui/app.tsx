@@ -7,6 +7,7 @@ import { pageOptions, shows, type Panel } from '../state/page-options';
 import { usePlayground } from '../state/store';
 import { AdapterBanner } from './adapter-banner';
 import { AttentionMaps } from './attention-maps';
+import { ControlsDrawer } from './controls-drawer';
 import { ControlsPanel } from './controls-panel';
 import { DetailsPanel } from './details-panel';
 import { ErrorBoundary } from './error-boundary';
@@ -43,9 +44,17 @@ function Lazy({ what, children }: { what: string; children: ReactNode }) {
 /** The map with the error and timing panels of the last run (or those of them `panels` lists). */
 function RunView({ panels }: { panels?: (p: Panel) => boolean }) {
   const on = panels ?? (() => true);
+  const unavailable = usePlayground((s) => s.phase === 'unavailable');
   // one map (exact attention) leaves room for the numbers beside it; the three-panel
   // comparison takes the full width with the numbers below
   const compare = usePlayground((s) => (s.lastResult?.variant ?? s.variantId) !== 'exact');
+  if (unavailable) {
+    return (
+      <p className="panel-note" data-testid="run-view-unavailable">
+        Runs need WebGPU (see above). The recorded results show what they measure; the CSV files view reads benchmark files without it.
+      </p>
+    );
+  }
   const numbers = on('error') || on('timing');
   return (
     <>
@@ -89,6 +98,7 @@ function EmbedStatus() {
   const stage = usePlayground((s) => s.stage);
   return (
     <p className="embed-status" role="status" aria-live="polite">
+      Run:{' '}
       <span className={`run-status phase-${phase}`} data-testid="run-status">
         {phase}
       </span>
@@ -160,7 +170,9 @@ export function App({ onRun }: AppProps) {
         </div>
       </header>
       <aside className="app-controls" aria-label="Controls">
-        <ControlsPanel />
+        <ControlsDrawer>
+          <ControlsPanel />
+        </ControlsDrawer>
       </aside>
       <main className="app-results" id="results" tabIndex={-1}>
         <AdapterBanner />

@@ -3,7 +3,7 @@
 // part re-drawn at full resolution, and a readout of the hovered cell (query i, key j, exact,
 // approximate, difference). Above the full-map limit (N > 1024) the run shows its first rows,
 // and a pooled overview of the whole map or any window of rows is computed on demand.
-import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { findVariant } from '../attention/registry';
 import { FULL_MAP_MAX_N, type RunResult } from '../bench/runner';
 import { mapRequestOf } from '../state/jobs';
@@ -13,7 +13,7 @@ import { Figure } from './figure';
 import { themeColors } from './figure-theme';
 import { formatNumber } from './format';
 import { JobProgress } from './job-progress';
-import { buildMapPanels, type MapGrids, type MapLegend, type MapPanels, type MapZoom } from './map-figure';
+import { buildMapPanelsInSteps, yieldToMain, type MapGrids, type MapLegend, type MapPanels, type MapZoom } from './map-figure';
 import { useColorScheme } from './use-color-scheme';
 import { useElementWidth } from './use-element-width';
 
@@ -200,8 +200,8 @@ export function AttentionMaps() {
     setHover(undefined);
   }, [result?.map]);
 
-  // The figure is built in a task of its own after the result arrives (block means of up to
-  // 1024² cells per map): React's commit of the new result stays short.
+  // The figure is built after the result arrives, in steps with the main thread given back
+  // between them (block means of up to 1024² cells per map): no step blocks long.
   const [figure, setFigure] = useState<MapPanels>();
   useEffect(() => {
     if (!result?.map) {
@@ -209,22 +209,31 @@ export function AttentionMaps() {
       return;
     }
     const map = result.map;
-    const timer = setTimeout(() => {
-      setFigure(
-        buildMapPanels({
-          map,
-          exactMap: result.exactMap,
-          compare: result.variant !== 'exact',
-          variantLabel: label,
-          n: result.shape.n,
-          heads: result.shape.heads,
-          theme: themeColors(),
-          width,
-          zoom,
-        }),
-      );
-    }, 0);
-    return () => clearTimeout(timer);
+    let live = true;
+    void yieldToMain()
+      .then(() =>
+        buildMapPanelsInSteps(
+          {
+            map,
+            exactMap: result.exactMap,
+            compare: result.variant !== 'exact',
+            variantLabel: label,
+            n: result.shape.n,
+            heads: result.shape.heads,
+            theme: themeColors(),
+            width,
+            zoom,
+          },
+          yieldToMain,
+          () => !live,
+        ),
+      )
+      .then((f) => {
+        if (live && f) setFigure(f);
+      });
+    return () => {
+      live = false;
+    };
     // the scheme is a dependency because themeColors() reads the theme's CSS variables
   }, [result, label, scheme, width, zoom]);
 
@@ -280,9 +289,11 @@ export function AttentionMaps() {
           <>
             <div className={`map-panels map-panels-${figure.panels.length}`}>
               {figure.panels.map((panel, i) => (
-                <Fragment key={panel.role}>
+                <div className="map-group" key={panel.role}>
                   <div className="map-panel" data-role={panel.role}>
-                    <h3 className="map-panel-title">{panel.title}</h3>
+                    <h3 className="map-panel-title" title={panel.title}>
+                      {panel.title}
+                    </h3>
                     <Figure
                       data={panel.data}
                       layout={dragmode === 'zoom' ? panel.layout : { ...panel.layout, dragmode }}
@@ -298,7 +309,7 @@ export function AttentionMaps() {
                     .map((l) => (
                       <ColorLegend key={l.title} legend={l} />
                     ))}
-                </Fragment>
+                </div>
               ))}
             </div>
             <div className="map-zoom-row">

@@ -21,9 +21,10 @@ export function pointName(p: Point): string {
   return p.knobText ? `${p.label} (${p.knobText})` : p.label;
 }
 
+/** Axis label of a point: the variant id and its first changed knobs (the labels are long). */
 function shortName(p: Point): string {
   const first = p.knobText.split(', ').slice(0, 2).join(', ');
-  return first ? `${p.label} · ${first}` : p.label;
+  return first ? `${p.variant} · ${first}` : p.variant;
 }
 
 export function barFigure(points: Point[], theme: FigureTheme): { data: Data[]; layout: Partial<Layout> } {
@@ -53,7 +54,7 @@ export function barFigure(points: Point[], theme: FigureTheme): { data: Data[]; 
   });
   const layout: Record<string, unknown> = {
     ...baseLayout(theme, 520),
-    grid: { rows: 2, columns: 2, pattern: 'independent', xgap: 0.12, ygap: 0.32 },
+    grid: { rows: 2, columns: 2, pattern: 'independent', xgap: 0.12, ygap: 0.4 },
     margin: { l: 64, r: 16, t: 30, b: 40 },
     annotations: panels.map((panel, i) => ({
       text: panel.title,
@@ -69,7 +70,7 @@ export function barFigure(points: Point[], theme: FigureTheme): { data: Data[]; 
   };
   panels.forEach((panel, i) => {
     const s = i === 0 ? '' : String(i + 1);
-    layout[`xaxis${s}`] = { ...axis(theme, ''), type: 'category', tickangle: -25, automargin: true, tickfont: { size: 10 } };
+    layout[`xaxis${s}`] = { ...axis(theme, ''), type: 'category', tickangle: -20, automargin: true, tickfont: { size: 10.5 } };
     layout[`yaxis${s}`] = axis(theme, '', panel.log);
   });
   return { data, layout: layout as Partial<Layout> };
@@ -93,7 +94,7 @@ export function paretoFigure(points: Point[], theme: FigureTheme): { data: Data[
       marker: {
         color: variantColor(id),
         size: pts.map((p) => (onFront.has(p) ? 14 : 9)),
-        line: { width: pts.map((p) => (onFront.has(p) ? 2 : 0)), color: theme.fg },
+        line: { width: pts.map((p) => (onFront.has(p) ? 1 : 0)), color: theme.fg },
         symbol: pts.map((p) => (onFront.has(p) ? 'star' : 'circle')),
       },
       hovertemplate: '%{text}<br>time %{x:.3g} ms<br>error %{y:.3g}<extra></extra>',
@@ -103,7 +104,7 @@ export function paretoFigure(points: Point[], theme: FigureTheme): { data: Data[
     data.push({
       type: 'scatter',
       mode: 'lines',
-      name: 'Pareto front (nothing is both faster and more accurate)',
+      name: 'Pareto front',
       x: front.map((p) => p.timeMs!),
       y: front.map((p) => p.errRelFro!),
       line: { color: theme.fg, width: 1.5, dash: 'dot', shape: 'hv' },
@@ -113,7 +114,7 @@ export function paretoFigure(points: Point[], theme: FigureTheme): { data: Data[
   const layout = {
     ...baseLayout(theme, 420),
     xaxis: axis(theme, 'time per forward (ms, log)', true),
-    yaxis: axis(theme, 'relative error ‖O − O_exact‖_F / ‖O_exact‖_F (log)', true),
+    yaxis: axis(theme, 'relative error (Frobenius, log)', true),
   } as Partial<Layout>;
   return { data, layout };
 }

@@ -133,7 +133,7 @@ function extent(grids: Grid[]): { min: number; max: number } {
 const CLIP_QUANTILE = 0.995;
 
 /** Values sorted to find a quantile: at most this many (a strided sample of larger grids). */
-const QUANTILE_SAMPLE = 65_536;
+const QUANTILE_SAMPLE = 16_384;
 
 /** The q-quantile of the absolute non-zero values of the grids (0 when all are zero). */
 function quantileAbs(grids: Grid[], q: number): number {
@@ -349,12 +349,32 @@ export interface MapPanels {
   grids: MapGrids;
 }
 
-export function buildMapPanels(input: MapFigureInput): MapPanels {
+/** Gives the main thread back between steps (a new task: input and painting can run). */
+export const yieldToMain = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * The panels of the map figure, built in steps with the main thread given back between them
+ * (each grid reduces up to a 1024² window): `pause` is awaited between the steps, and a step
+ * returns undefined when `cancelled()` says the result is no longer wanted.
+ */
+export async function buildMapPanelsInSteps(input: MapFigureInput, pause: () => Promise<void> = yieldToMain, cancelled: () => boolean = () => false): Promise<MapPanels | undefined> {
+  const { map, exactMap } = input;
+  const comparing = input.compare && exactMap !== undefined && exactMap.rows === map.rows && exactMap.cols === map.cols;
+  const approx = toGrid(map, input.zoom);
+  await pause();
+  if (cancelled()) return undefined;
+  const exact = comparing ? toGrid(exactMap!, input.zoom) : undefined;
+  await pause();
+  if (cancelled()) return undefined;
+  return buildMapPanels(input, { approx, exact });
+}
+
+export function buildMapPanels(input: MapFigureInput, grids?: { approx: Grid; exact?: Grid }): MapPanels {
   const { map, exactMap, theme } = input;
   const notes: string[] = [];
   const comparing = input.compare && exactMap !== undefined && exactMap.rows === map.rows && exactMap.cols === map.cols;
-  const approx = toGrid(map, input.zoom);
-  const exact = comparing ? toGrid(exactMap!, input.zoom) : undefined;
+  const approx = grids?.approx ?? toGrid(map, input.zoom);
+  const exact = comparing ? (grids?.exact ?? toGrid(exactMap!, input.zoom)) : undefined;
   const signed = map.signed || Boolean(exactMap?.signed && comparing);
   const range = extent(exact ? [exact, approx] : [approx]);
   const largest = Math.max(Math.abs(range.max), signed ? Math.abs(range.min) : 0, 1e-12);

@@ -1,10 +1,13 @@
 // The lecture bar: the open deck's scene, its caption, Previous / Next, and the arrow keys
 // (← →, Page Up / Page Down) stepping through the scenes. A scene's state replaces the knobs
 // and the view; the hash keeps `scene=k`, so a reload stays on the same scene.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { parseDeck, setScenesController, type Deck } from '../state/scenes';
 import { usePlayground } from '../state/store';
 import { parseHash } from '../state/url';
+
+/** The hash the page was opened with (before the page rewrites it with its full state). */
+const OPENED_WITH = typeof location === 'undefined' ? '' : location.hash;
 
 /** Keys that step scenes unless the focus is in something that uses them itself. */
 function usesArrows(el: Element | null): boolean {
@@ -49,9 +52,14 @@ export function ScenesBar({ url }: { url: string }) {
     [deck, applyHash],
   );
 
-  // a deck opened without a scene in the hash starts at the first scene
+  // A deck opened without a scene in the hash starts at the first scene; a hash naming only a
+  // scene (`#scene=3`) opens that scene's state; a full link (with `v=`) is kept as it is.
+  const opened = useRef(false);
   useEffect(() => {
-    if (deck && scene === undefined) go(0);
+    if (!deck) return;
+    if (scene === undefined) go(0);
+    else if (!opened.current && !new URLSearchParams(OPENED_WITH.replace(/^#/, '')).has('v')) go(scene);
+    opened.current = true;
   }, [deck, scene, go]);
 
   const index = scene ?? 0;

@@ -86,7 +86,8 @@ export function sweepFiguresOf(all: Point[], target: string, variantId: string, 
   const xLabel = target === 'n' ? 'N' : (knob?.label ?? target);
   const logX = true; // the grid is logarithmic
   const time = seriesBy(points, target, (p) => p.timeMs);
-  if (target === 'n') time.push(exactSeries(points));
+  // exact flash's own time at each N (measured once per shape), unless exact flash is a swept variant itself
+  if (target === 'n' && !points.some((p) => p.variant === 'exact' && p.knobs.impl !== 'materialized')) time.push(exactSeries(points));
   const err = seriesBy(points, target, (p) => p.errRelFro);
   const timeFig = {
     data: lines(time, target === 'n', 'time (ms)', xLabel),

@@ -234,7 +234,9 @@ describe('compare, sweep, CSV, link', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid=sweep-results]')?.getAttribute('data-state') === 'done', undefined, { timeout: LONG });
     const names = await page.evaluate(() => (document.querySelector('[data-testid=sweep-time-chart] .js-plotly-plot') as HTMLElement & { data: { name: string }[] }).data.map((t) => t.name));
     expect(names.some((n) => /^Nyström attention — slope -?\d+\.\d\d$/.test(n))).toBe(true);
-    expect(names.some((n) => /^exact \(flash\) — slope/.test(n))).toBe(true);
+    // exact flash is swept itself here, so it is one of the fitted lines (not the extra dashed one)
+    expect(names.some((n) => /^Exact softmax attention — slope -?\d+\.\d\d$/.test(n))).toBe(true);
+    expect(names.some((n) => n.startsWith('exact (flash)'))).toBe(false);
     const crossover = page.locator('[data-testid=crossovers] li[data-variant="nystrom"]');
     expect(['at', 'always-faster', 'never-faster']).toContain(await crossover.getAttribute('data-kind'));
   });
@@ -374,6 +376,12 @@ describe('lecture scenes', () => {
     await p.keyboard.press('ArrowLeft');
     await p.waitForFunction(() => document.querySelector('[data-testid=scene-index]')?.textContent === '2');
     await p.close();
+    // a link naming only a scene opens that scene's state
+    const third = await open('?deck=scenes/tour.json#scene=3');
+    await third.getByTestId('scenes-bar').waitFor();
+    await third.waitForFunction(() => document.querySelector('[data-testid=scene-index]')?.textContent === '3');
+    expect(await third.getByLabel('Variant', { exact: true }).inputValue()).toBe(new URLSearchParams(JSON.parse(await readFile(join(__dirname, '..', '..', 'public', 'scenes', 'tour.json'), 'utf8')).scenes[2].state).get('v'));
+    await third.close();
   });
 });
 
