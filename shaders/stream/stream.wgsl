@@ -15,7 +15,8 @@
 //   Y           outputs: the whole window per step (H×wcap×N×dv, rows in token order) when asked
 //               for, then the newest row of every step of the batch (H×B×dv)
 //   M           Continual Nyström's landmarks Q̃, K̃ (H×m×d each) and Z (at zOff)
-//   ST          counters: [0] rows or landmarks recomputed by the cancellation guard
+//   ST          counters: [0] rows or landmarks recomputed by the cancellation guard; [4…6] the
+//               indirect dispatch (x, 1, 1) of CoRe's recomputations; [8…] their queue (h·N + i)
 //
 // Float32 stability (spec §2 "Float32 drift"): every running sum carries its own offset (a running
 // maximum of the logits it has seen) so exp never overflows; `refresh` steps recompute every sum
@@ -276,6 +277,9 @@ fn push(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if ((all && r >= P.count) || (!all && r > 0u)) {
     return;
   }
+  if (h == 0u && r == 0u) {
+    atomicStore(&ST[4], 0u); // CoRe's recomputation queue starts empty every step
+  }
   let b = select(P.b, r, all);
   let slot = select(P.slot, r, all);
   let x = (h * P.batch + b) * P.d;
@@ -395,6 +399,101 @@ fn core(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         Y[yWin(h, windowRow(i)) + c] = y;
       }
     }
+  }
+}
+
+/**
+ * CoRe's step, first half: one invocation per ring slot i. Rows other than the newest slide by
+ * one token (subtract the evicted key's term, add the newest key's) and emit y_i = AV_i / d_i;
+ * the newest row, every row on refresh steps, and rows where the guard trips are queued for
+ * `coreRedo` instead (an indirect dispatch of one workgroup per queued row).
+ */
+@compute @workgroup_size(WG)
+fn coreSlide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let h = wid.z;
+  let i = P.g0 + (wid.x + wid.y * nwg.x) * WG + t;
+  if (i >= P.count) {
+    return;
+  }
+  if (i == P.slot || (P.flags & F_REFRESH) != 0u) {
+    let k = atomicAdd(&ST[4], 1u);
+    atomicStore(&ST[8u + k], h * P.n + i);
+    return;
+  }
+  let base = h * coreStride();
+  let avBase = base + 2u * P.n + i * P.dv;
+  let qb = rQ(h, i);
+  let kn = rK(h, P.slot);
+  let ko = rEvK(h);
+  var so = 0.0;
+  var sn = 0.0;
+  for (var c = 0u; c < P.d; c++) {
+    let q = R[qb + c];
+    sn += q * R[kn + c];
+    so += q * R[ko + c];
+  }
+  let off = S[base + i];
+  let den = S[base + P.n + i];
+  var o = off;
+  var scale = 1.0;
+  if (sn > off) {
+    scale = exp(off - sn);
+    o = sn;
+  }
+  let an = exp(sn - o);
+  let ao = select(0.0, exp(so - o), P.evict != 0u);
+  let pre = den * scale + an;
+  let dn = pre - ao;
+  if ((P.flags & F_GUARD) != 0u && !(dn >= 0.5 * pre)) {
+    atomicAdd(&ST[0], 1u);
+    let k = atomicAdd(&ST[4], 1u);
+    atomicStore(&ST[8u + k], h * P.n + i);
+    return;
+  }
+  S[base + i] = o;
+  S[base + P.n + i] = dn;
+  let inv = 1.0 / dn;
+  let vn = rV(h, P.slot);
+  let vo = rEvV(h);
+  let win = (P.flags & F_WINDOWS) != 0u;
+  let yb = yWin(h, windowRow(i));
+  for (var c = 0u; c < P.dv; c++) {
+    let a = S[avBase + c] * scale + an * R[vn + c] - ao * R[vo + c];
+    S[avBase + c] = a;
+    if (win) {
+      Y[yb + c] = a * inv;
+    }
+  }
+}
+
+/** CoRe's step, second half: workgroup w recomputes queued row ST[8 + w] over the window, then emits it. */
+@compute @workgroup_size(WG)
+fn coreRedo(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let e = atomicLoad(&ST[8u + wid.x]);
+  let h = e / P.n;
+  let i = e % P.n;
+  let base = h * coreStride();
+  let avBase = base + 2u * P.n + i * P.dv;
+  loadQ(0u, rQ(h, i), t);
+  var acc: array<f32, 4>;
+  let ml = attend(h, P.count, t, &acc);
+  let inv = 1.0 / ml.y;
+  for (var u = 0u; u < 4u; u++) {
+    let c = t + u * WG;
+    if (c < P.dv) {
+      S[avBase + c] = acc[u];
+      let y = acc[u] * inv;
+      if (i == P.slot) {
+        Y[yNew(h) + c] = y;
+      }
+      if ((P.flags & F_WINDOWS) != 0u) {
+        Y[yWin(h, windowRow(i)) + c] = y;
+      }
+    }
+  }
+  if (t == 0u) {
+    S[base + i] = ml.x;
+    S[base + P.n + i] = ml.y;
   }
 }
 

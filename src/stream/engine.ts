@@ -10,6 +10,7 @@
 import streamWgsl from '../../shaders/stream/stream.wgsl?raw';
 import baselineWgsl from '../../shaders/stream/baseline.wgsl?raw';
 import emitWgsl from '../../shaders/stream/emit.wgsl?raw';
+import indirectWgsl from '../../shaders/stream/indirect.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import type { CompiledPipeline } from '../gpu/pipelines';
 import { packUniform } from '../gpu/uniforms';
@@ -26,6 +27,7 @@ export { STREAM_MAX_D, STREAM_MAX_M, validateStreamConfig, type StreamConfig, ty
 const STREAM = { name: 'stream/stream', code: streamWgsl };
 const BASELINE = { name: 'stream/baseline', code: baselineWgsl };
 const EMIT = { name: 'stream/emit', code: emitWgsl };
+const INDIRECT = { name: 'stream/indirect', code: indirectWgsl };
 
 const PARAMS_U = {
   t: 'u32', b: 'u32', wslot: 'u32', slot: 'u32', count: 'u32', n: 'u32', d: 'u32', dv: 'u32', heads: 'u32', m: 'u32',
@@ -46,11 +48,12 @@ export function streamWorkgroupSize(n: number, d: number, dv: number): number {
   return n <= 256 && Math.max(d, dv) <= 64 ? 16 : 64;
 }
 
-type Kernel = 'push' | 'cosi' | 'core' | 'nysBlockMean' | 'nysLand' | 'nysPhi' | 'nysOut' | 'nysRetroG' | 'nysEmit';
-const KERNELS: Kernel[] = ['push', 'cosi', 'core', 'nysBlockMean', 'nysLand', 'nysPhi', 'nysOut', 'nysRetroG', 'nysEmit'];
+type Kernel = 'push' | 'cosi' | 'core' | 'coreSlide' | 'coreRedo' | 'nysBlockMean' | 'nysLand' | 'nysPhi' | 'nysOut' | 'nysRetroG' | 'nysEmit';
+const KERNELS: Kernel[] = ['push', 'cosi', 'core', 'coreSlide', 'coreRedo', 'nysBlockMean', 'nysLand', 'nysPhi', 'nysOut', 'nysRetroG', 'nysEmit'];
 
 type Item =
   | { kind: 'kernel'; name: Kernel; count: number }
+  | { kind: 'indirect'; name: Kernel }
   | { kind: 'gather' }
   | { kind: 'emit' }
   | { kind: 'steps'; steps: Step[] }
@@ -89,7 +92,10 @@ export class StreamEngine {
     readonly cfg: Required<Pick<StreamConfig, 'method' | 'n' | 'd' | 'dv' | 'heads' | 'refresh' | 'guard' | 'iters'>> & StreamConfig,
     private readonly own: Owner,
     private readonly pipes: Record<Kernel, CompiledPipeline>,
-    private readonly bufs: { xq: GPUBuffer; xk: GPUBuffer; xv: GPUBuffer; r: GPUBuffer; s: GPUBuffer; y: GPUBuffer; m: GPUBuffer; st: GPUBuffer; uni: GPUBuffer },
+    private readonly bufs: {
+      xq: GPUBuffer; xk: GPUBuffer; xv: GPUBuffer; r: GPUBuffer; s: GPUBuffer; y: GPUBuffer; m: GPUBuffer; st: GPUBuffer; uni: GPUBuffer;
+      args: GPUBuffer; argsPipe: CompiledPipeline; argsBg: GPUBindGroup;
+    },
     private readonly bindGroups: GPUBindGroup[],
     private readonly landmarkSteps: Step[],
     private readonly baseline: { plan: Plan; gather: { pipe: CompiledPipeline; bgs: GPUBindGroup[] }; emit: { pipe: CompiledPipeline; bgs: GPUBindGroup[] } } | undefined,
@@ -98,6 +104,8 @@ export class StreamEngine {
     wcap: number,
     /** every step's window is returned (wcap = batch) */
     readonly keepWindows: boolean,
+    /** invocations per workgroup of the stream kernels */
+    readonly wg: number,
   ) {
     this.batch = batch;
     this.wcap = wcap;
@@ -143,15 +151,19 @@ export class StreamEngine {
       const y = own.buffer(`${L}.outputs`, H * wcap * n * dv + H * B * dv);
       const zOff = 2 * H * m * d;
       const mBuf = own.buffer(`${L}.landmarks`, method === 'conys' ? zOff + H * m * m : 1);
-      const st = own.add(gpu.buffer(`${L}.counters`, 16));
-      gpu.device.queue.writeBuffer(st, 0, new Uint32Array(4));
+      // counters, and CoRe's queue of rows to recompute with its indirect dispatch arguments
+      const st = own.add(gpu.buffer(`${L}.counters`, 4 * (8 + H * n), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | GPUBufferUsage.INDIRECT));
+      gpu.device.queue.writeBuffer(st, 0, new Uint32Array(8));
+      const args = own.add(gpu.buffer(`${L}.indirect`, 16, GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_DST));
+      const argsPipe = await gpu.pipelines.get({ shader: INDIRECT, entryPoint: 'main', bindings: ['read', 'storage'] });
+      const argsBg = gpu.bindGroup(argsPipe, `${L}.indirect`, [st, args]);
       const slots = Math.max(1, internals.slots ?? B);
       const uni = own.add(gpu.buffer(`${L}.step uniforms`, slots * SLOT_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST));
       const bindGroups: GPUBindGroup[] = [];
       for (let k = 0; k < slots; k++) {
         bindGroups.push(gpu.bindGroup(pipes.push, `${L}.step ${k}`, [{ buffer: uni, offset: k * SLOT_BYTES, size: SLOT_BYTES }, xq, xk, xv, r, s, y, mBuf, st]));
       }
-      const bufs = { xq, xk, xv, r, s, y, m: mBuf, st, uni };
+      const bufs = { xq, xk, xv, r, s, y, m: mBuf, st, uni, args, argsPipe, argsBg };
 
       // Continual Nyström: A = softmax(Q̃K̃ᵀ), Z = pinvIter(A), copied next to the landmarks
       let landmarkSteps: Step[] = [];
@@ -188,7 +200,7 @@ export class StreamEngine {
         };
       }
 
-      const engine = new StreamEngine(gpu, cfg, own, pipes, bufs, bindGroups, landmarkSteps, baseline, zOff, B, wcap, Boolean(opts.keepWindows && retro));
+      const engine = new StreamEngine(gpu, cfg, own, pipes, bufs, bindGroups, landmarkSteps, baseline, zOff, B, wcap, Boolean(opts.keepWindows && retro), wg);
       if (method === 'conys' && cfg.landmarks !== 'continual') {
         // fixed landmarks: scale into the logit space, then A and Z once
         const s4 = d ** -0.25;
@@ -239,7 +251,8 @@ export class StreamEngine {
         items.push({ kind: 'kernel', name: 'cosi', count: 1 });
         break;
       case 'core':
-        items.push({ kind: 'kernel', name: 'core', count });
+        // slide every row by one token (one invocation each), then recompute the queued ones
+        items.push({ kind: 'kernel', name: 'coreSlide', count: Math.ceil(count / this.wg) }, { kind: 'indirect', name: 'coreRedo' });
         break;
       case 'exact':
       case 'nystrom':
@@ -285,6 +298,12 @@ export class StreamEngine {
     const H = this.cfg.heads;
     for (const it of items) {
       if (it.kind === 'kernel') this.gpu.dispatch(pass, this.pipes[it.name], bg, it.count, H);
+      else if (it.kind === 'indirect') {
+        this.gpu.dispatch(pass, this.bufs.argsPipe, this.bufs.argsBg, 1);
+        pass.setPipeline(this.pipes[it.name].pipeline);
+        pass.setBindGroup(0, bg);
+        pass.dispatchWorkgroupsIndirect(this.bufs.args, 0);
+      }
       else if (it.kind === 'steps') for (const s of it.steps) s.encode(pass);
       else if (it.kind === 'gather') this.gpu.dispatch(pass, this.baseline!.gather.pipe, this.baseline!.gather.bgs[k], this.cfg.n, H);
       else if (it.kind === 'emit') this.gpu.dispatch(pass, this.baseline!.emit.pipe, this.baseline!.emit.bgs[k], this.cfg.n, H);
@@ -372,6 +391,7 @@ export class StreamEngine {
       for (let h = 0; h < H; h++) windows.set(yAll.subarray(h * this.wcap * n * dv, (h * this.wcap + steps) * n * dv), h * steps * n * dv);
     }
     const counters = new Uint32Array((await gpu.read(this.bufs.st, 0, 16)).buffer);
+    // (the guard counter is ST[0]; the queue behind it is scratch)
     const guard = counters[0] - this.guardSeen;
     this.guardSeen = counters[0];
     const wallMs = performance.now() - w0;
