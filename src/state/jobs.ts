@@ -10,7 +10,7 @@ import { configFor, deriveConfig, type Config } from './config';
 import type { AutoRunner } from './auto-run';
 import type { Job, PlaygroundStore } from './store';
 import { logGrid } from './sweep';
-import type { MapView, SweepSettings } from './view-state';
+import { DEFAULT_MAP_VIEW, formatMapView, type MapView, type SweepSettings } from './view-state';
 
 let runner: AutoRunner | undefined;
 let store: PlaygroundStore | undefined;
@@ -174,25 +174,26 @@ export function overviewPool(n: number): number {
   return Math.max(1, Math.ceil(n / 512));
 }
 
-export function mapRequestOf(view: MapView, n: number): MapRequest {
+/** The map request of a window computed on demand (not for kind 'run': the run's own window). */
+export function mapRequestOf(view: Exclude<MapView, { kind: 'run' }>, n: number): MapRequest {
   if (view.kind === 'pooled') return { kind: 'pooled', head: 0, pool: overviewPool(n) };
   const row0 = Math.min(Math.max(0, view.row0), n - 1);
   return { kind: 'rows', head: 0, row0, rows: Math.max(1, Math.min(view.rows, n - row0)) };
 }
 
-const windowKey = (key: string, view: MapView) => `${key}|${view.kind === 'pooled' ? 'pooled' : `${view.row0}+${view.rows}`}`;
+const windowKey = (key: string, view: MapView) => `${key}|${formatMapView(view)}`;
 
 /**
- * For N above the full-map limit, computes the window the user asked for (ui.mapView) —
- * a pooled overview or a window of rows, of the variant and of exact attention — after each
- * run, on demand.
+ * For N above the full-map limit, computes the window asked for (ui.mapView, by default the
+ * pooled overview) — of the variant and of exact attention — after each run.
  */
 function watchMapWindow(s: PlaygroundStore): void {
   let pending: string | undefined;
   s.subscribe((state) => {
     const { lastResult, lastKey, ui, windowResult } = state;
-    const view = ui.mapView;
-    if (!view || !lastResult || !lastKey || lastResult.status !== 'ok' || lastResult.shape.n <= FULL_MAP_MAX_N) return;
+    const view = ui.mapView ?? DEFAULT_MAP_VIEW;
+    if (view.kind === 'run' || state.job?.kind === 'compare' || state.job?.kind === 'sweep') return;
+    if (!lastResult || !lastKey || lastResult.status !== 'ok' || lastResult.shape.n <= FULL_MAP_MAX_N) return;
     if (!findVariant(lastResult.variant)?.supports.map) return;
     const key = windowKey(lastKey, view);
     if (windowResult && windowKey(windowResult.key, windowResult.view) === key) return;
@@ -204,7 +205,7 @@ function watchMapWindow(s: PlaygroundStore): void {
   });
 }
 
-async function computeWindow(last: RunResult, key: string, view: MapView): Promise<void> {
+async function computeWindow(last: RunResult, key: string, view: Exclude<MapView, { kind: 'run' }>): Promise<void> {
   if (!store || !runner) return;
   const req = mapRequestOf(view, last.shape.n);
   const spec: RunSpec = { variant: last.variant, params: last.params, run: last.run };

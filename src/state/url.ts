@@ -91,7 +91,7 @@ export function parseHash(hash: string): HashState {
   if (win !== null) {
     const m = parseMapView(win);
     if (m) ui.mapView = m;
-    else notices.push(`map window "${win}" in the link is neither "pooled" nor "row0+rows"; showing the run's own window`);
+    else notices.push(`map window "${win}" in the link is not "run", "pooled" or "row0+rows"; showing the pooled overview`);
   }
   const scene = get('scene');
   if (scene !== null) {

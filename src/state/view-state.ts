@@ -25,15 +25,21 @@ export interface SweepSettings {
   variants: string[];
 }
 
-/** A window of the attention map computed on demand (N above the full-map limit). */
-export type MapView = { kind: 'pooled' } | { kind: 'rows'; row0: number; rows: number };
+/**
+ * The window of the attention map shown for N above the full-map limit: the run's own (its
+ * first rows), or one computed on demand — a pooled overview (the default) or rows from row0.
+ */
+export type MapView = { kind: 'run' } | { kind: 'pooled' } | { kind: 'rows'; row0: number; rows: number };
+
+/** What is shown above the full-map limit when the link says nothing. */
+export const DEFAULT_MAP_VIEW: MapView = { kind: 'pooled' };
 
 export interface ViewState {
   view: View;
   /** variants compared side by side (Compare view) */
   compareIds: string[];
   sweep: SweepSettings;
-  /** undefined: the run's own window (the whole map up to N = 1024, else the first rows) */
+  /** for N above the full-map limit; undefined: DEFAULT_MAP_VIEW */
   mapView?: MapView;
   /** 0-based scene of the open deck */
   scene?: number;
@@ -52,12 +58,13 @@ export function defaultViewState(variantId: string, allIds: readonly string[]): 
 }
 
 export function formatMapView(m: MapView): string {
-  return m.kind === 'pooled' ? 'pooled' : `${m.row0}+${m.rows}`;
+  return m.kind === 'rows' ? `${m.row0}+${m.rows}` : m.kind;
 }
 
-/** Parses `pooled` or `row0+rows`; undefined for anything else. */
+/** Parses `run`, `pooled` or `row0+rows`; undefined for anything else. */
 export function parseMapView(text: string): MapView | undefined {
   if (text === 'pooled') return { kind: 'pooled' };
+  if (text === 'run') return { kind: 'run' };
   const m = /^(\d+)\+(\d+)$/.exec(text);
   if (!m) return undefined;
   const row0 = Number(m[1]);

@@ -8,7 +8,7 @@ import { findVariant } from '../attention/registry';
 import { FULL_MAP_MAX_N, type RunResult } from '../bench/runner';
 import { mapRequestOf } from '../state/jobs';
 import { usePlayground } from '../state/store';
-import { formatMapView, type MapView } from '../state/view-state';
+import { DEFAULT_MAP_VIEW, formatMapView, type MapView } from '../state/view-state';
 import { Figure } from './figure';
 import { themeColors } from './figure-theme';
 import { formatNumber } from './format';
@@ -125,7 +125,7 @@ const sameView = (a: MapView | undefined, b: MapView | undefined) => (a && b ? f
 
 /** Choice of the map window for N above the full-map limit. */
 function WindowControls({ result }: { result: RunResult }) {
-  const mapView = usePlayground((s) => s.ui.mapView);
+  const mapView = usePlayground((s) => s.ui.mapView) ?? DEFAULT_MAP_VIEW;
   const setMapView = usePlayground((s) => s.setMapView);
   const n = result.shape.n;
   const [row0, setRow0] = useState(mapView?.kind === 'rows' ? String(mapView.row0) : '0');
@@ -136,13 +136,13 @@ function WindowControls({ result }: { result: RunResult }) {
     !Number.isInteger(r0) || r0 < 0 || r0 >= n ? `the first row must be a whole number from 0 to ${n - 1}`
     : !Number.isInteger(rr) || rr < 1 || rr > 1024 ? 'the number of rows must be from 1 to 1024'
     : undefined;
-  const kind = mapView?.kind ?? 'run';
+  const kind = mapView.kind;
   return (
     <fieldset className="map-window" data-testid="map-window">
       <legend>Map window (N = {n} is above the full-map limit of {FULL_MAP_MAX_N})</legend>
       <div className="map-window-row">
         <label className="check">
-          <input type="radio" name="map-window" checked={kind === 'run'} onChange={() => setMapView(undefined)} /> First rows (from the run)
+          <input type="radio" name="map-window" checked={kind === 'run'} onChange={() => setMapView({ kind: 'run' })} /> First rows (from the run)
         </label>
         <label className="check">
           <input type="radio" name="map-window" checked={kind === 'pooled'} onChange={() => setMapView({ kind: 'pooled' })} /> Pooled overview of all {n}×{n}
@@ -179,7 +179,7 @@ export function AttentionMaps() {
   const lastResult = usePlayground((s) => s.lastResult);
   const lastKey = usePlayground((s) => s.lastKey);
   const windowResult = usePlayground((s) => s.windowResult);
-  const mapView = usePlayground((s) => s.ui.mapView);
+  const mapView = usePlayground((s) => s.ui.mapView) ?? DEFAULT_MAP_VIEW;
   const setMapView = usePlayground((s) => s.setMapView);
   const scheme = useColorScheme();
   const boxRef = useRef<HTMLDivElement>(null);
@@ -189,8 +189,9 @@ export function AttentionMaps() {
   const [hover, setHover] = useState<HoverPoint>();
 
   const large = lastResult !== undefined && lastResult.shape.n > FULL_MAP_MAX_N && lastResult.status === 'ok';
-  const fromWindow = large && mapView && windowResult && windowResult.key === lastKey && sameView(windowResult.view, mapView) ? windowResult.result : undefined;
-  const waitingForWindow = large && mapView !== undefined && !fromWindow;
+  const onDemand = mapView.kind === 'run' ? undefined : mapView;
+  const fromWindow = large && onDemand && windowResult && windowResult.key === lastKey && sameView(windowResult.view, onDemand) ? windowResult.result : undefined;
+  const waitingForWindow = large && onDemand !== undefined && !fromWindow && Boolean(findVariant(lastResult.variant)?.supports.map);
   const result = fromWindow ?? lastResult;
   const label = findVariant(result?.variant ?? '')?.label ?? result?.variant ?? '';
 
@@ -274,11 +275,11 @@ export function AttentionMaps() {
       <h2 id="map-panel-title">Attention map</h2>
       {large && lastResult && findVariant(lastResult.variant)?.supports.map && <WindowControls result={lastResult} />}
       <JobProgress kinds={['window']} />
-      {waitingForWindow && mapView && lastResult && (
+      {waitingForWindow && onDemand && lastResult && (
         <p className="panel-note" role="status">
-          Computing the {mapView.kind === 'pooled' ? 'pooled overview' : 'window of rows'} (
+          Computing the {onDemand.kind === 'pooled' ? 'pooled overview' : 'window of rows'} (
           {(() => {
-            const req = mapRequestOf(mapView, lastResult.shape.n);
+            const req = mapRequestOf(onDemand, lastResult.shape.n);
             return req.kind === 'pooled' ? `${req.pool}×${req.pool} blocks` : `rows ${req.row0}–${req.row0 + req.rows - 1}`;
           })()}
           ); showing the run’s own window meanwhile.

@@ -54,7 +54,10 @@ export function StripPlot({ strip }: { strip: Strip }) {
 
   useEffect(() => {
     const el = ref.current;
-    if (plotly && el) void plotly.react(el, figure.data, figure.layout, { responsive: true, displayModeBar: false });
+    if (!plotly || !el) return;
+    // drawn in a task of its own, not in React's commit of the run's result (main-thread budget)
+    const timer = setTimeout(() => void plotly.react(el, figure.data, figure.layout, { responsive: true, displayModeBar: false }), 0);
+    return () => clearTimeout(timer);
   }, [plotly, figure]);
 
   useEffect(() => {

@@ -59,10 +59,22 @@ async function jobDone(p: Page) {
   await p.waitForFunction(() => !document.querySelector('[data-testid=job-progress]'), undefined, { timeout: LONG });
 }
 
-/** Collects long tasks (> 50 ms on the main thread) from the page's start. */
+interface LongTask {
+  start: number;
+  duration: number;
+  /** the scripts of the long animation frame around it (where the time went), longest first */
+  scripts?: string[];
+}
+
+/**
+ * Collects long tasks (> 50 ms on the main thread) from the page's start, with the scripts of
+ * the long animation frames (LoAF) they fall in, for the report.
+ */
 const LONGTASK_OBSERVER = () => {
-  const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+  type Frame = { start: number; end: number; scripts: string[] };
+  const w = window as unknown as { __longTasks: LongTask[]; __frames: Frame[] };
   w.__longTasks = [];
+  w.__frames = [];
   try {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
@@ -70,10 +82,29 @@ const LONGTASK_OBSERVER = () => {
   } catch {
     (w as unknown as { __longTasksUnsupported: boolean }).__longTasksUnsupported = true;
   }
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as (PerformanceEntry & { scripts?: { invoker: string; sourceFunctionName: string; sourceURL: string; duration: number }[] })[]) {
+        const scripts = (e.scripts ?? [])
+          .slice()
+          .sort((a, b) => b.duration - a.duration)
+          .slice(0, 3)
+          .map((x) => `${x.invoker} ${x.sourceFunctionName || '(anonymous)'} @${x.sourceURL.split('/').pop()} ${Math.round(x.duration)} ms`);
+        w.__frames.push({ start: e.startTime, end: e.startTime + e.duration, scripts });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch {
+    // LoAF is an extra for the report
+  }
 };
 
-async function longTasksSince(p: Page, t0: number): Promise<{ start: number; duration: number }[]> {
-  return p.evaluate((since) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((t) => t.start >= since), t0);
+async function longTasksSince(p: Page, t0: number): Promise<LongTask[]> {
+  return p.evaluate((since) => {
+    const w = window as unknown as { __longTasks: LongTask[]; __frames: { start: number; end: number; scripts: string[] }[] };
+    return w.__longTasks
+      .filter((t) => t.start >= since)
+      .map((t) => ({ ...t, scripts: w.__frames.find((f) => f.start <= t.start + 1 && f.end >= t.start + t.duration - 1)?.scripts }));
+  }, t0);
 }
 
 const report: Record<string, unknown> = {};
@@ -121,9 +152,10 @@ describe('main thread health', () => {
     await p.waitForTimeout(300);
     const sweep = await longTasksSince(p, t0);
     const worst = (ts: { duration: number }[]) => Math.round(Math.max(0, ...ts.map((t) => t.duration)));
+    const worstScripts = (ts: LongTask[]) => ts.slice().sort((a, b) => b.duration - a.duration)[0]?.scripts;
     report.longTasks = {
-      run: { count: run.length, worstMs: worst(run), all: run.map((t) => Math.round(t.duration)) },
-      sweep: { count: sweep.length, worstMs: worst(sweep), all: sweep.map((t) => Math.round(t.duration)) },
+      run: { count: run.length, worstMs: worst(run), all: run.map((t) => Math.round(t.duration)), worstScripts: worstScripts(run) },
+      sweep: { count: sweep.length, worstMs: worst(sweep), all: sweep.map((t) => Math.round(t.duration)), worstScripts: worstScripts(sweep) },
     };
     await p.close();
   });
@@ -167,6 +199,23 @@ describe('the map', () => {
     expect(zoomed.y[2]).toEqual(zoomed.y[0]);
     await p.getByRole('button', { name: 'Reset zoom' }).click();
     await p.waitForFunction(() => ([...document.querySelectorAll('[data-testid=attention-map] .js-plotly-plot')] as (HTMLElement & { data: { z: unknown[] }[] })[]).every((pl) => pl.data[0].z.length === 48));
+    await p.close();
+  });
+
+  test('above the full-map limit: a pooled overview by default, any window of rows on demand', async () => {
+    const p = await open('#v=nystrom&n=1100&d=8&m=8');
+    await statusDone(p);
+    const notes = p.locator('.map-notes');
+    await p.waitForFunction(() => document.querySelector('.map-notes')?.textContent?.includes('Pooled overview: each cell is the mean of a 3×3 block'), undefined, { timeout: LONG });
+    expect(await p.getByRole('radio', { name: /Pooled overview of all 1100×1100/ }).isChecked()).toBe(true);
+    await p.getByLabel('First row of the window').fill('500');
+    await p.getByLabel('rows', { exact: true }).fill('100');
+    await p.getByRole('button', { name: 'Show these rows' }).click();
+    await p.waitForFunction(() => document.querySelector('.map-notes')?.textContent?.includes('showing query rows 500–599 of 1100'), undefined, { timeout: LONG });
+    expect(new URL(p.url()).hash).toContain('win=500%2B100');
+    const rows = await p.locator('[data-testid=attention-map] .js-plotly-plot').first().evaluate((el) => (el as HTMLElement & { data: { z: unknown[] }[] }).data[0].z.length);
+    expect(rows).toBe(100);
+    expect(await notes.textContent()).toContain('Zoom and pan are shared');
     await p.close();
   });
 });

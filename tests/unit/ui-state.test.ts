@@ -191,6 +191,7 @@ describe('view state in the URL hash', () => {
   });
   it('map windows read and write', () => {
     expect(parseMapView('pooled')).toEqual({ kind: 'pooled' });
+    expect(parseMapView('run')).toEqual({ kind: 'run' });
     expect(parseMapView('12+34')).toEqual({ kind: 'rows', row0: 12, rows: 34 });
     expect(parseMapView('12+0')).toBeUndefined();
     expect(formatMapView({ kind: 'rows', row0: 5, rows: 6 })).toBe('5+6');
