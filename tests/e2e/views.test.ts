@@ -251,6 +251,12 @@ describe('compare, sweep, CSV, link', () => {
     expect(charts.bars).toHaveLength(4);
     for (const b of charts.bars) expect(b).toEqual({ type: 'bar', n: ids.length });
     expect(await page.locator('.front-mark').count()).toBeGreaterThan(0);
+    // every chart exports as PNG and SVG
+    const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Download Error against time, .* as PNG$/ }).click()]);
+    expect(png.suggestedFilename()).toMatch(/^compare-n64-error-vs-time\.png$/);
+    const [svg] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Download Time, GFLOP\/s, memory and error, .* as SVG$/ }).click()]);
+    expect(svg.suggestedFilename()).toMatch(/\.svg$/);
+    expect((await readFile((await svg.path())!, 'utf8')).slice(0, 200)).toContain('<svg');
   });
 
   test('a sweep shows progress and an ETA, and Cancel stops it; a finished sweep fits slopes', async () => {
@@ -288,6 +294,23 @@ describe('compare, sweep, CSV, link', () => {
     expect(names.some((n) => n.startsWith('exact (flash)'))).toBe(false);
     const crossover = page.locator('[data-testid=crossovers] li[data-variant="nystrom"]');
     expect(['at', 'always-faster', 'never-faster']).toContain(await crossover.getAttribute('data-kind'));
+
+    // a knob of the selected variant: Nyström's landmarks, error against m
+    await page.getByLabel('Variant', { exact: true }).selectOption('nystrom');
+    await page.getByLabel('Sweep over').selectOption('m');
+    await page.getByLabel('From', { exact: true }).fill('2');
+    await page.getByLabel('To', { exact: true }).fill('8');
+    await page.getByLabel('Points (log grid)').fill('2');
+    expect(await page.getByTestId('sweep-plan').textContent()).toContain('Landmarks m = 2, 8');
+    await page.getByRole('button', { name: 'Run sweep' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=sweep-results]')?.getAttribute('data-state') === 'done', undefined, { timeout: LONG });
+    const errChart = await page.evaluate(() => {
+      const el = document.querySelector('[data-testid=sweep-error-chart] .js-plotly-plot') as HTMLElement & { data: { x: number[] }[]; layout: { xaxis: { title: { text: string } } } };
+      return { x: el.data[0].x, title: el.layout.xaxis.title.text };
+    });
+    expect(errChart.x).toEqual([2, 8]);
+    expect(errChart.title).toContain('Landmarks m');
+    expect(new URL(page.url()).hash).toContain('sweep=m');
   });
 
   test('CSV: export every run, load it back as A and B, and compare them side by side', async () => {
@@ -313,6 +336,7 @@ describe('compare, sweep, CSV, link', () => {
   });
 
   test('a shared link reproduces the view: tab, compared variants, their knobs, the problem', async () => {
+    await page.getByLabel('Variant', { exact: true }).selectOption('exact');
     await page.getByRole('tab', { name: 'Compare variants' }).click();
     await page.getByLabel('Sequence length N').fill('40');
     await page.waitForFunction(() => location.hash.includes('n=40'));
