@@ -732,20 +732,24 @@ fn nysRetroG(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   }
 }
 
-/** Retroactive output: Y = G·W for every row of the window (one workgroup per window row). */
+/**
+ * Retroactive output: Y = G·W for every row of the window, one invocation per window row (a
+ * workgroup per row would spend its time being scheduled: a row is only m·dv multiply-adds).
+ */
 @compute @workgroup_size(WG)
 fn nysEmit(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let h = wid.z;
-  let r = wid.x + wid.y * nwg.x;
+  let r = (wid.x + wid.y * nwg.x) * WG + t;
   if (r >= P.count || (P.flags & F_WINDOWS) == 0u) {
     return;
   }
-  let i = slotOfRow(r);
-  for (var c = t; c < P.dv; c += WG) {
+  let g = sG(h, slotOfRow(r));
+  let yb = yWin(h, r);
+  for (var c = 0u; c < P.dv; c++) {
     var y = 0.0;
     for (var l = 0u; l < P.m; l++) {
-      y += S[sG(h, i) + l] * S[sW(h, l) + c];
+      y += S[g + l] * S[sW(h, l) + c];
     }
-    Y[yWin(h, r) + c] = y;
+    Y[yb + c] = y;
   }
 }

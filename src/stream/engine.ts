@@ -282,7 +282,7 @@ export class StreamEngine {
         if (retro && (init || update)) items.push({ kind: 'kernel', name: 'nysPhi', count });
         items.push({ kind: 'kernel', name: 'nysOut', count: 1 });
         if (retro && (init || update)) items.push({ kind: 'kernel', name: 'nysRetroG', count });
-        if (retro) items.push({ kind: 'kernel', name: 'nysEmit', count });
+        if (retro) items.push({ kind: 'kernel', name: 'nysEmit', count: Math.ceil(count / this.wg) });
         break;
       }
     }
@@ -455,7 +455,7 @@ export class StreamEngine {
       kernel(slot, 'nysPhi', n, 2 * n * m * d * H);
       kernel(slot, 'nysOut', 1, 2 * m * (d + m + dv) * H);
       kernel(slot, 'nysRetroG', n, 2 * n * m * m * H);
-      kernel(slot, 'nysEmit', n, 2 * n * m * dv * H);
+      kernel(slot, 'nysEmit', Math.ceil(n / this.wg), 2 * n * m * dv * H);
     } else {
       throw new Error(`${method} has no window plan`);
     }
