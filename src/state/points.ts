@@ -188,5 +188,7 @@ export function pairCsvs(a: readonly Point[], b: readonly Point[]): CsvPair[] {
     pair.timeRatio = ratio(pair.a?.timeMs, pair.b?.timeMs);
     pair.errRatio = ratio(pair.a?.errRelFro, pair.b?.errRelFro);
   }
-  return [...byKey.values()];
+  // matched rows first, then A's alone, then B's alone (each in first-seen order)
+  const rank = (p: CsvPair) => (p.a && p.b ? 0 : p.a ? 1 : 2);
+  return [...byKey.values()].sort((x, y) => rank(x) - rank(y));
 }

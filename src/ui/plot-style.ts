@@ -30,8 +30,6 @@ export function axis(theme: FigureTheme, title: string, log = false): Record<str
     // Plotly's default ('hide past div') measures every tick label against every other on each draw
     ticklabeloverflow: 'allow',
     exponentformat: 'power',
-    // log axes: label 1, 2 and 5 of each decade, not every digit
-    ...(log ? { dtick: 'D2' } : {}),
   };
 }
 

@@ -129,13 +129,14 @@ describe('points', () => {
     expect(latestPerConfig([a, c, b]).map((p) => p.timeMs)).toEqual([10, 2]);
   });
   it('pairs two CSVs by configuration with B/A ratios', () => {
-    const a = [resultToPoint(fakeResult('exact', { time: 10, err: 1e-7 })), resultToPoint(fakeResult('nystrom', { time: 4 }))];
+    const a = [resultToPoint(fakeResult('nystrom', { time: 4 })), resultToPoint(fakeResult('exact', { time: 10, err: 1e-7 }))];
     const b = [resultToPoint(fakeResult('exact', { time: 5, err: 2e-7 }))];
     const pairs = pairCsvs(a, b);
     expect(pairs).toHaveLength(2);
     const exact = pairs.find((p) => p.a?.variant === 'exact')!;
     expect(exact.timeRatio).toBeCloseTo(0.5, 12);
     expect(exact.errRatio).toBeCloseTo(2, 12);
+    expect(pairs[0].a?.variant).toBe('exact'); // matched rows first
     const ny = pairs.find((p) => p.a?.variant === 'nystrom')!;
     expect(ny.b).toBeUndefined();
     expect(ny.timeRatio).toBeUndefined();
