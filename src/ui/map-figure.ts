@@ -11,8 +11,6 @@ import type { FigureTheme } from './figure-theme';
  * under a frame's budget on the main thread: three panels of 256² cells.
  */
 export const MAX_PLOT_CELLS = 256;
-/** @deprecated kept for callers of the first UI: the cap is now MAX_PLOT_CELLS on both sides */
-export const MAX_PLOT_COLS = MAX_PLOT_CELLS;
 
 /** A zoomed part of the window, in token indices (inclusive ranges). */
 export interface MapZoom {
