@@ -1,5 +1,6 @@
 // φ of a block of token rows written to memory (phi.wgsl is prepended). Used for display
-// (the implied map) and by the trainer — never by the timed forward, which fuses φ.
+// (the implied map) and, for the feed-forward kernel only, by the forward: its hidden blocks
+// would otherwise be recomputed by every invocation that needs a slice of a key's features.
 // PHI[r·D + f] = φ'(x_{row0 + r})_f and OFF[r] its log scale (φ = φ'·e^{OFF}): exp kernels
 // are scaled to a row maximum of 1, the others have OFF = 0.
 
@@ -10,6 +11,8 @@ struct FParams {
   // 0 = query map, 1 = key map (Hedgehog has separate weights)
   side: u32,
   groups: u32,
+  // first destination row of PHI / OFF
+  dst0: u32,
 }
 
 @group(0) @binding(2) var<uniform> U: FParams;
@@ -48,8 +51,9 @@ fn features(
       phi[f] = exp(phi[f] - m);
     }
   }
+  let o = U.dst0 + r;
   for (var f = 0u; f < D; f++) {
-    PHI[r * D + f] = phi[f];
+    PHI[o * D + f] = phi[f];
   }
-  OFF[r] = m;
+  OFF[o] = m;
 }

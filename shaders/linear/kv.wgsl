@@ -30,6 +30,8 @@ struct KvParams {
 @group(0) @binding(4) var<storage, read> V: array<f32>;
 @group(0) @binding(5) var<storage, read_write> PS: array<f32>;
 @group(0) @binding(6) var<storage, read_write> PM: array<f32>;
+// PRE = 1 (feed-forward kernel): φ(K) precomputed by features.wgsl, [head·N + token][D]
+@group(0) @binding(7) var<storage, read> PHIK: array<f32>;
 
 const WG: u32 = 64u;
 // dvPad / 4 (dvPad a power of two ≥ dv, ≤ 256)
@@ -37,6 +39,7 @@ const DV4: u32 = 16u; // @specialize
 // features per workgroup tile, tokens per tile (host-chosen to fit workgroup memory)
 const FT: u32 = 64u; // @specialize
 const T: u32 = 32u; // @specialize
+const PRE: u32 = 0u; // @specialize
 // φ evaluation: invocation = (token lid % T, slice lid / T) of SL slices × FPS features
 const SL: u32 = WG / T;
 const FPS: u32 = FT / SL;
@@ -87,10 +90,10 @@ fn kvPartial(
 
   var acc: array<vec4<f32>, RF>;
   var zacc: array<f32, ZR>;
-  for (var k = 0u; k < RF; k++) {
+  for (var k = 0u; k < RF; k++) { // @unroll
     acc[k] = vec4<f32>(0.0);
   }
-  for (var k = 0u; k < ZR; k++) {
+  for (var k = 0u; k < ZR; k++) { // @unroll
     zacc[k] = 0.0;
   }
   var mrun = select(0.0, NEG, isExp());
@@ -107,13 +110,27 @@ fn kvPartial(
     var lmax = NEG;
     if (j < j1) {
       let kb = (head * n + j) * d;
-      for (var c = 0u; c < d; c++) {
-        x[c] = K[kb + c];
-      }
       // features f0 … f0+cnt−1 are < D; the rest of the slice is padding (runtime bound: no unrolling)
       let f0 = fbase + sl * FPS;
       let cnt = min(FPS, D - min(f0, D));
-      phiRange(1u, &x, f0, cnt, &buf);
+      if (PRE == 1u) {
+        for (var i = 0u; i < cnt; i++) {
+          buf[i] = PHIK[(head * n + j) * D + f0 + i];
+        }
+      } else {
+        // #if kernel=elu1,relu
+        // elementwise maps read only their own slice of the row
+        for (var i = 0u; i < cnt; i++) {
+          x[f0 + i] = K[kb + f0 + i];
+        }
+        // #endif
+        // #if kernel=favor,hedgehog,ffk
+        for (var c = 0u; c < d; c++) {
+          x[c] = K[kb + c];
+        }
+        // #endif
+        phiRange(1u, &x, f0, cnt, &buf);
+      }
       for (var i = 0u; i < cnt; i++) {
         Pt[tt * FT + sl * FPS + i] = buf[i];
         lmax = max(lmax, buf[i]);
@@ -146,10 +163,10 @@ fn kvPartial(
       workgroupBarrier();
       let mnew = max(mrun, funkey(atomicLoad(&tmax)));
       let r = exp(mrun - mnew);
-      for (var k = 0u; k < RF; k++) {
+      for (var k = 0u; k < RF; k++) { // @unroll
         acc[k] *= r;
       }
-      for (var k = 0u; k < ZR; k++) {
+      for (var k = 0u; k < ZR; k++) { // @unroll
         zacc[k] *= r;
       }
       mrun = mnew;
@@ -167,11 +184,11 @@ fn kvPartial(
     let tn = min(T, j1 - t0);
     for (var u = 0u; u < tn; u++) {
       let v4 = Vt[u * DV4 + cg];
-      for (var k = 0u; k < RF; k++) {
+      for (var k = 0u; k < RF; k++) { // @unroll
         acc[k] += Pt[u * FT + fg + k * NFG] * v4;
       }
     }
-    for (var k = 0u; k < ZR; k++) {
+    for (var k = 0u; k < ZR; k++) { // @unroll
       let f = lid + k * WG;
       if (f < FT) {
         var s = 0.0;
@@ -186,7 +203,7 @@ fn kvPartial(
 
   let dvs = dv + 1u;
   let sbase = (head * U.chunks + chunk) * D;
-  for (var k = 0u; k < RF; k++) {
+  for (var k = 0u; k < RF; k++) { // @unroll
     let f = fbase + fg + k * NFG;
     if (f < D) {
       for (var q = 0u; q < 4u; q++) {
@@ -197,7 +214,7 @@ fn kvPartial(
       }
     }
   }
-  for (var k = 0u; k < ZR; k++) {
+  for (var k = 0u; k < ZR; k++) { // @unroll
     let f = fbase + lid + k * WG;
     if (lid + k * WG < FT && f < D) {
       PS[(sbase + f) * dvs + dv] = zacc[k];

@@ -35,6 +35,8 @@ struct OParams {
 // causal: the chunks' own maxima from kv (max over feature tiles)
 @group(0) @binding(8) var<storage, read> PM: array<f32>;
 @group(0) @binding(9) var<storage, read_write> O: array<f32>;
+// PRE = 1 (feed-forward kernel): φ(K) precomputed by features.wgsl, [head·N + token][D]
+@group(0) @binding(10) var<storage, read> PHIK: array<f32>;
 
 const WG: u32 = 64u;
 const DV4: u32 = 16u; // @specialize
@@ -42,6 +44,7 @@ const DV4: u32 = 16u; // @specialize
 const FT2: u32 = 32u; // @specialize
 const TK: u32 = 32u; // @specialize
 const FK: u32 = 64u; // @specialize
+const PRE: u32 = 0u; // @specialize
 const SLK: u32 = WG / TK;
 const FPK: u32 = FK / SLK;
 
@@ -99,7 +102,7 @@ fn stateProduct(sbase: u32, lid: u32, phi: ptr<function, array<f32, FMAX>>, acc:
     let cnt = min(FT2, D - f0);
     for (var ff = 0u; ff < cnt; ff++) {
       let a = (*phi)[f0 + ff];
-      for (var c4 = 0u; c4 < DV4; c4++) {
+      for (var c4 = 0u; c4 < DV4; c4++) { // @unroll
         (*acc)[c4] += a * St[ff * DV4 + c4];
       }
       den += a * Zt[ff];
@@ -114,7 +117,7 @@ fn writeRow(head: u32, row: u32, acc: ptr<function, array<vec4<f32>, DV4>>, den:
   let epsTerm = U.eps * exp(min(-logScale, 80.0));
   let inv = 1.0 / (den + epsTerm);
   let ob = (head * U.n + row) * U.dv;
-  for (var c4 = 0u; c4 < DV4; c4++) {
+  for (var c4 = 0u; c4 < DV4; c4++) { // @unroll
     for (var q = 0u; q < 4u; q++) {
       let c = c4 * 4u + q;
       if (c < U.dv) {
@@ -141,7 +144,7 @@ fn outNC(
   var phi: array<f32, FMAX>;
   let mq = queryFeatures(head, row, &x, &phi);
   var acc: array<vec4<f32>, DV4>;
-  for (var c4 = 0u; c4 < DV4; c4++) {
+  for (var c4 = 0u; c4 < DV4; c4++) { // @unroll
     acc[c4] = vec4<f32>(0.0);
   }
   let den = stateProduct(head * KP.dim, lid, &phi, &acc);
@@ -175,7 +178,7 @@ fn outC(
 
   // inter-chunk: the exclusive prefix state of this chunk, at scale SM[head·C + chunk]
   var acc: array<vec4<f32>, DV4>;
-  for (var c4 = 0u; c4 < DV4; c4++) {
+  for (var c4 = 0u; c4 < DV4; c4++) { // @unroll
     acc[c4] = vec4<f32>(0.0);
   }
   let den = stateProduct((head * C + chunk) * D, lid, &phi, &acc);
@@ -187,7 +190,7 @@ fn outC(
     mc = max(mc, PM[(head * C + chunk) * U.ftiles + t]);
   }
   var acci: array<vec4<f32>, DV4>;
-  for (var c4 = 0u; c4 < DV4; c4++) {
+  for (var c4 = 0u; c4 < DV4; c4++) { // @unroll
     acci[c4] = vec4<f32>(0.0);
   }
   var deni = 0.0;
@@ -200,12 +203,25 @@ fn outC(
     let j = t0 + kt;
     if (j < kEnd) {
       let kb = (head * n + j) * d;
-      for (var c = 0u; c < d; c++) {
-        x[c] = K[kb + c];
-      }
       let f0 = sl * FPK;
       let cnt = min(FPK, D - min(f0, D));
-      phiRange(1u, &x, f0, cnt, &buf);
+      if (PRE == 1u) {
+        for (var i = 0u; i < cnt; i++) {
+          buf[i] = PHIK[(head * n + j) * D + f0 + i];
+        }
+      } else {
+        // #if kernel=elu1,relu
+        for (var i = 0u; i < cnt; i++) {
+          x[f0 + i] = K[kb + f0 + i];
+        }
+        // #endif
+        // #if kernel=favor,hedgehog,ffk
+        for (var c = 0u; c < d; c++) {
+          x[c] = K[kb + c];
+        }
+        // #endif
+        phiRange(1u, &x, f0, cnt, &buf);
+      }
       for (var i = 0u; i < cnt; i++) {
         var y = buf[i];
         if (isExp()) {
@@ -242,7 +258,7 @@ fn outC(
         for (var f = 0u; f < D; f++) {
           s += phi[f] * KT[u * FK + f];
         }
-        for (var c4 = 0u; c4 < DV4; c4++) {
+        for (var c4 = 0u; c4 < DV4; c4++) { // @unroll
           acci[c4] += s * VT[u * DV4 + c4];
         }
         deni += s;
@@ -254,7 +270,7 @@ fn outC(
   let G = max(mp, mc);
   let wp = exp(mp - G);
   let wi = exp(mc - G);
-  for (var c4 = 0u; c4 < DV4; c4++) {
+  for (var c4 = 0u; c4 < DV4; c4++) { // @unroll
     acc[c4] = acc[c4] * wp + acci[c4] * wi;
   }
   if (row < n) {

@@ -105,7 +105,7 @@ fn ffkBlock(
 }
 // #endif
 
-// Features f0 … f0+cnt−1 of the row x (length d; side 0 = query, 1 = key) into out[0 … cnt−1]:
+// Features f0 … f0+cnt−1 of the row x (length d, ZERO past d; side 0 = query, 1 = key) into out[0 … cnt−1]:
 // log-features for exp kernels (NEG past D), features otherwise (0 past D).
 fn phiRange(side: u32, x: ptr<function, array<f32, DMAX>>, f0: u32, cnt: u32, out: ptr<function, array<f32, FMAX>>) {
   let d = KP.d;
@@ -128,8 +128,9 @@ fn phiRange(side: u32, x: ptr<function, array<f32, DMAX>>, f0: u32, cnt: u32, ou
   // #if kernel=favor
   if (KERNEL == 2u) {
     // FAVOR+: x̃ = d^(−1/4)·x, log φ_f = ±w_f·x̃ − ‖x̃‖²/2 + logc
+    // (x is zero past d: the unrolled loops run to DMAX; the weights read there are multiplied by 0)
     var h = 0.0;
-    for (var c = 0u; c < d; c++) {
+    for (var c = 0u; c < DMAX; c++) { // @unroll
       let t = (*x)[c] * KP.xscale;
       h += t * t;
     }
@@ -141,8 +142,9 @@ fn phiRange(side: u32, x: ptr<function, array<f32, DMAX>>, f0: u32, cnt: u32, ou
       let r = select(f, f - m, neg);
       var dot = 0.0;
       if (f < D) {
-        for (var c = 0u; c < d; c++) {
-          dot += PW[r * d + c] * (*x)[c];
+        let wb = r * d;
+        for (var c = 0u; c < DMAX; c++) { // @unroll
+          dot += PW[min(wb + c, KP.m * d - 1u)] * (*x)[c];
         }
       }
       dot *= KP.xscale;
@@ -162,8 +164,9 @@ fn phiRange(side: u32, x: ptr<function, array<f32, DMAX>>, f0: u32, cnt: u32, ou
       var a = 0.0;
       if (f < D) {
         a = PW[base + F * d + r];
-        for (var c = 0u; c < d; c++) {
-          a += PW[base + r * d + c] * (*x)[c];
+        let wb = base + r * d;
+        for (var c = 0u; c < DMAX; c++) { // @unroll
+          a += PW[wb + c] * (*x)[c];
         }
       }
       (*out)[i] = select(NEG, select(a, -a, neg), f < D);

@@ -290,3 +290,22 @@ describe('trainable kernels: parameters and weights JSON', () => {
     expect(() => resolveKernelSync({ kernel: 'ffk', features: 7, layers: 3, weights: join(dir, 'nope.json') }, 5)).toThrow(/cannot read weights file .*ENOENT/);
   });
 });
+
+describe('shipped weights (public/kernels)', () => {
+  it('every SHIPPED entry parses, fits its architecture, and is what the default ffk / hedgehog at d = 64 use', async () => {
+    const { SHIPPED } = await import('../../src/attention/linear/weights');
+    expect(SHIPPED.map((s) => s.file).sort()).toEqual(['ffk-d64.json', 'hedgehog-d64.json']);
+    for (const s of SHIPPED) {
+      const spec = resolveKernelSync({ kernel: s.arch.kernel, features: s.arch.features, layers: s.arch.layers }, s.arch.d);
+      expect(spec.untrained).toBe(false);
+      expect(spec.source).toContain(s.file);
+      expect(spec.params!.length).toBe(paramCount(s.arch));
+      expect(spec.params!.every(Number.isFinite)).toBe(true);
+    }
+    // the variant's default kernel at the default d is the shipped ffk
+    const dflt = resolveKernelSync({}, 64);
+    expect([dflt.kernel, dflt.untrained, dflt.source]).toEqual(['ffk', false, 'shipped weights public/kernels/ffk-d64.json']);
+    // no shipped weights for d = 32: the untrained initialization, said in the source
+    expect(resolveKernelSync({}, 32).source).toMatch(/untrained initialization .*no shipped weights for ffk d=32/);
+  });
+});

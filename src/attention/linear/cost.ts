@@ -5,14 +5,16 @@
 //   out:    N·(φ + 2·D·(dv + 1))               φ(q_i), φ(q_i)ᵀS and φ(q_i)ᵀz
 //   causal: + N·(L/2 + 32)·(2D + 2dv + 2)      the intra-chunk lower triangle (L = chunk length)
 //           + (N/64)·(L/2 + 32)·φ              φ of the chunk's keys, once per block of 64 rows
+//                                              (the feed-forward kernel reads its precomputed φ(K))
 // with φ the FLOPs of one feature-map evaluation (phiFlops). For elu+1 this is the spec's
 // 4·N·D·d + 4·N·D (D = d); for FAVOR+ (φ ≈ 2·D·d) the spec's ≈ 8·N·D·d + 6·N·D.
 // Bytes: Q, K, V read once, O written once, the chunk states written and read; causal also
-// re-reads the chunk's keys and values per block of 64 rows.
+// re-reads the chunk's keys and values per block of 64 rows. The feed-forward kernel writes
+// φ(K) (H×N×D) once and reads it back.
 import type { Cost, Shape } from '../types';
 import { paramCount, type KernelSpec } from './kernels';
 import { archOf, dimOf, type LinearParams } from './params';
-import { chunking, phiFlops } from './plan';
+import { chunking, phiFlops, precomputesKeys } from './plan';
 
 /** The parts of a KernelSpec the cost needs (no weights). */
 export function costSpec(lp: LinearParams, d: number): KernelSpec {
@@ -27,12 +29,14 @@ export function linearCost(shape: Shape, spec: KernelSpec): Cost {
   const L = Math.min(chunkLen, n);
   let flops = heads * n * 2 * (phi + 2 * D * (dv + 1)) + heads * D * (dv + 1) * chunks * 4;
   let bytes = heads * n * (2 * d + 2 * dv) * 4 + heads * chunks * D * (dv + 1) * 4 * (causal ? 3 : 2);
+  const pre = precomputesKeys(spec);
+  if (pre) bytes += heads * n * D * 4 * 2;
   if (causal) {
     const keysPerRow = L / 2 + 32;
-    flops += heads * n * keysPerRow * (2 * D + 2 * dv + 2) + heads * (n / 64) * keysPerRow * phi;
-    bytes += heads * (n / 64) * keysPerRow * (d + dv) * 4;
+    flops += heads * n * keysPerRow * (2 * D + 2 * dv + 2) + (pre ? 0 : heads * (n / 64) * keysPerRow * phi);
+    bytes += heads * (n / 64) * keysPerRow * ((pre ? D : d) + dv) * 4;
   }
   const weights = spec.kernel === 'favor' ? (spec.m ?? 0) * d * 4 : spec.arch ? paramCount(spec.arch) * 4 : 0;
-  const memory = heads * n * dv * 4 + heads * chunks * D * (dv + 1) * 4 + (causal ? 0 : heads * D * (dv + 1) * 4) + weights;
+  const memory = heads * n * dv * 4 + heads * chunks * D * (dv + 1) * 4 + (causal ? 0 : heads * D * (dv + 1) * 4) + weights + (pre ? heads * n * (D + 1) * 4 : 0);
   return { flops, bytes, memory };
 }

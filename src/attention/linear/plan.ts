@@ -30,9 +30,43 @@ export function selectKernel(code: string, kernel: KernelId): string {
   );
 }
 
-/** A linear shader with phi.wgsl (reduced to one kernel) in front. */
+/**
+ * Unrolls the loops marked `for (var X = 0u; X < NAME; X++) { // @unroll` with NAME's value from
+ * `values`: each copy of the body gets the literal index, so arrays of accumulators indexed by X
+ * become registers. (A loop over a private array with a variable index keeps it in memory on
+ * SwiftShader: the kv accumulation ran 2× slower.)
+ */
+export function unroll(code: string, values: Record<string, number>): string {
+  const head = /for \(var (\w+) = 0u; \1 < (\w+); \1\+\+\) \{ \/\/ @unroll\n/;
+  let out = code;
+  for (let m = head.exec(out); m; m = head.exec(out)) {
+    const [text, v, name] = m;
+    const count = values[name];
+    if (count === undefined) throw new Error(`unroll: no value for ${name}`);
+    const start = m.index + text.length;
+    let depth = 1;
+    let i = start;
+    for (; i < out.length && depth > 0; i++) {
+      if (out[i] === '{') depth++;
+      else if (out[i] === '}') depth--;
+    }
+    const body = out.slice(start, i - 1);
+    const re = new RegExp(`\\b${v}\\b`, 'g');
+    const copies = Array.from({ length: count }, (_, k) => `{${body.replace(re, `${k}u`)}}`).join('\n');
+    out = out.slice(0, m.index) + copies + out.slice(i);
+  }
+  return out;
+}
+
+/** `s` with its marked loops unrolled; the values are part of the name (the pipeline cache keys modules by name and defines). */
+export function unrolled(s: ShaderSource, values: Record<string, number>): ShaderSource {
+  const tag = Object.entries(values).map(([k, v]) => `${k}${v}`).join(',');
+  return { name: `${s.name}[${tag}]`, code: unroll(s.code, values) };
+}
+
+/** A linear shader with phi.wgsl in front, both reduced to one kernel's blocks. */
 export function withPhi(name: string, code: string, kernel: KernelId): ShaderSource {
-  return { name: `linear/${name}:${kernel}`, code: selectKernel(phiWgsl, kernel) + '\n' + code };
+  return { name: `linear/${name}:${kernel}`, code: selectKernel(phiWgsl + '\n' + code, kernel) };
 }
 
 export const KV_CODE = kvWgsl;
@@ -51,14 +85,14 @@ const R_UNIFORM = { dim: 'u32', dv: 'u32', heads: 'u32', chunks: 'u32', ftiles: 
 const O_UNIFORM = {
   n: 'u32', dv: 'u32', block0: 'u32', blocks: 'u32', groups: 'u32', chunkLen: 'u32', chunks: 'u32', ftiles: 'u32', eps: 'f32',
 } as const;
-export const F_UNIFORM = { rows: 'u32', row0: 'u32', side: 'u32', groups: 'u32' } as const;
+export const F_UNIFORM = { rows: 'u32', row0: 'u32', side: 'u32', groups: 'u32', dst0: 'u32' } as const;
 const M_UNIFORM = {
   n: 'u32', dim: 'u32', causal: 'u32', rows: 'u32', row0: 'u32', key0: 'u32', keys: 'u32', pool: 'u32', pcols: 'u32', part0: 'u32', groups: 'u32',
 } as const;
 
-const KV_IO: BindingKind[] = ['uniform', 'read', 'uniform', 'read', 'read', 'storage', 'storage'];
+const KV_IO: BindingKind[] = ['uniform', 'read', 'uniform', 'read', 'read', 'storage', 'storage', 'read'];
 const R_IO: BindingKind[] = ['uniform', 'storage', 'read', 'storage', 'storage'];
-const O_IO: BindingKind[] = ['uniform', 'read', 'uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'storage'];
+const O_IO: BindingKind[] = ['uniform', 'read', 'uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'storage', 'read'];
 export const F_IO: BindingKind[] = ['uniform', 'read', 'uniform', 'read', 'storage', 'storage'];
 const M_IO: BindingKind[] = ['uniform', 'read', 'read', 'read', 'storage', 'storage'];
 
@@ -126,6 +160,11 @@ export function chunking(shape: Shape, D: number, budget: number): { chunkLen: n
   let chunkLen = 64;
   while (heads * Math.ceil(n / chunkLen) * D * (dv + 1) * 4 > budget && chunkLen < n) chunkLen *= 2;
   return { chunkLen, chunks: Math.ceil(n / chunkLen) };
+}
+
+/** Whether the forward writes φ(K) to memory first (the feed-forward kernel: see planLinear). */
+export function precomputesKeys(spec: KernelSpec): boolean {
+  return spec.kernel === 'ffk';
 }
 
 /** FLOPs of φ for one token row (all D features), as the kernels evaluate it. */
@@ -236,22 +275,43 @@ export async function planLinear(gpu: Gpu, shape: Shape, spec: KernelSpec, eps: 
   const fm = alloc.add(gpu.buffer('linear.state scales', heads * (causal ? chunks : 1) * 4));
 
   const defs = kernelDefines(spec, sz.dmax, sz.fmax);
-  const [pKv, pRed, pOut] = await Promise.all([
-    gpu.pipelines.get({ shader: withPhi('kv', kvWgsl, spec.kernel), entryPoint: 'kvPartial', bindings: KV_IO, defines: { ...defs, DV4: sz.dv4, FT: sz.ft, T: sz.t } }),
+  // the feed-forward kernel's φ(K) is computed once per key into memory (PRE): fused, every
+  // invocation needing a slice of a key's features would recompute the hidden blocks
+  const pre = precomputesKeys(spec) ? 1 : 0;
+  const [pKv, pRed, pOut, pFeat] = await Promise.all([
+    gpu.pipelines.get({ shader: unrolled(withPhi('kv', kvWgsl, spec.kernel), { RF: (sz.ft * sz.dv4) / WG, ZR: Math.ceil(sz.ft / WG), DMAX: sz.dmax }), entryPoint: 'kvPartial', bindings: KV_IO, defines: { ...defs, DV4: sz.dv4, FT: sz.ft, T: sz.t, PRE: pre } }),
     gpu.pipelines.get({ shader: REDUCE, entryPoint: causal ? 'prefixStates' : 'reduceStates', bindings: R_IO }),
-    gpu.pipelines.get({ shader: withPhi('out', outWgsl, spec.kernel), entryPoint: causal ? 'outC' : 'outNC', bindings: O_IO, defines: { ...defs, DV4: sz.dv4, FT2: sz.ft2, TK: sz.tk, FK: sz.fk } }),
+    gpu.pipelines.get({ shader: unrolled(withPhi('out', outWgsl, spec.kernel), { DV4: sz.dv4, DMAX: sz.dmax }), entryPoint: causal ? 'outC' : 'outNC', bindings: O_IO, defines: { ...defs, DV4: sz.dv4, FT2: sz.ft2, TK: sz.tk, FK: sz.fk, PRE: pre } }),
+    pre ? gpu.pipelines.get({ shader: unrolled(withPhi('features', featuresWgsl, spec.kernel), { DMAX: sz.dmax }), entryPoint: 'features', bindings: F_IO, defines: defs }) : undefined,
   ]);
 
   const phi = phiFlops(spec);
   const steps: Step[] = [];
+  let phiK: GPUBuffer = inputs.k; // a read-only stand-in when φ(K) is not precomputed
+  if (pre && pFeat) {
+    const bytes = heads * n * D * 4;
+    if (bytes > budget) {
+      throw new GpuError('limit', `the feed-forward kernel keeps φ(K) in memory: ${heads}×${n}×${D} floats (${Math.ceil(bytes / 2 ** 20)} MiB) exceed ${Math.floor(budget / 2 ** 20)} MiB; use fewer tokens, heads or features`);
+    }
+    phiK = alloc.add(gpu.buffer('linear.phi(K) (H×N×D)', bytes));
+    const offK = alloc.add(gpu.buffer('linear.phi(K) scales', heads * n * 4));
+    const rowsPer = Math.max(WG, Math.floor(gpu.maxFlopsPerSubmit / Math.max(phi, 1) / WG) * WG);
+    for (let r0 = 0; r0 < heads * n; r0 += rowsPer) {
+      const rows = Math.min(rowsPer, heads * n - r0);
+      const groups = Math.ceil(rows / WG);
+      const u = alloc.add(gpu.uniform('linear.features.params', packUniform(F_UNIFORM, { rows, row0: r0, side: 1, groups, dst0: r0 })));
+      const bg = gpu.bindGroup(pFeat, 'linear.features', [kp, pw, u, inputs.k, phiK, offK]);
+      steps.push({ flops: rows * phi, encode: (pass) => gpu.dispatch(pass, pFeat, bg, groups) });
+    }
+  }
   // kv: parts over chunks
-  const kvChunkFlops = heads * sz.ftiles * Math.min(chunkLen, n) * (phi / sz.ftiles + 2 * sz.ft * (dv + 1));
+  const kvChunkFlops = heads * sz.ftiles * Math.min(chunkLen, n) * ((pre ? 0 : phi) / sz.ftiles + 2 * sz.ft * (dv + 1));
   const kvPer = Math.max(1, Math.min(chunks, Math.floor(gpu.maxFlopsPerSubmit / Math.max(kvChunkFlops, 1))));
   for (let c0 = 0; c0 < chunks; c0 += kvPer) {
     const partChunks = Math.min(kvPer, chunks - c0);
     const groups = heads * partChunks * sz.ftiles;
     const u = alloc.add(gpu.uniform('linear.kv.params', packUniform(KV_UNIFORM, { n, dv, chunkLen, chunks, ftiles: sz.ftiles, chunk0: c0, partChunks, groups })));
-    const bg = gpu.bindGroup(pKv, 'linear.kv', [kp, pw, u, inputs.k, inputs.v, ps, pm]);
+    const bg = gpu.bindGroup(pKv, 'linear.kv', [kp, pw, u, inputs.k, inputs.v, ps, pm, phiK]);
     steps.push({ flops: kvChunkFlops * partChunks, encode: (pass) => gpu.dispatch(pass, pKv, bg, groups) });
   }
   // reduce / prefix
@@ -266,7 +326,7 @@ export async function planLinear(gpu: Gpu, shape: Shape, spec: KernelSpec, eps: 
   }
   // out: parts over row blocks
   const blocksPerHead = Math.ceil(n / WG);
-  const intraPerRow = causal ? (Math.min(chunkLen, n) / 2 + WG / 2) * (2 * D + 2 * dv + 2) + ((Math.min(chunkLen, n) / 2 + WG / 2) * phi) / WG : 0;
+  const intraPerRow = causal ? (Math.min(chunkLen, n) / 2 + WG / 2) * (2 * D + 2 * dv + 2) + ((Math.min(chunkLen, n) / 2 + WG / 2) * (pre ? 0 : phi)) / WG : 0;
   const rowFlops = phi + 2 * D * (dv + 1) + intraPerRow;
   const outPer = Math.max(1, Math.min(blocksPerHead, Math.floor(gpu.maxFlopsPerSubmit / (heads * WG * rowFlops))));
   for (let b0 = 0; b0 < blocksPerHead; b0 += outPer) {
@@ -275,7 +335,7 @@ export async function planLinear(gpu: Gpu, shape: Shape, spec: KernelSpec, eps: 
     const u = alloc.add(
       gpu.uniform('linear.out.params', packUniform(O_UNIFORM, { n, dv, block0: b0, blocks, groups, chunkLen, chunks, ftiles: sz.ftiles, eps })),
     );
-    const bg = gpu.bindGroup(pOut, 'linear.out', [kp, pw, u, inputs.q, inputs.k, inputs.v, causal ? ps : fs!, fm, pm, output]);
+    const bg = gpu.bindGroup(pOut, 'linear.out', [kp, pw, u, inputs.q, inputs.k, inputs.v, causal ? ps : fs!, fm, pm, output, phiK]);
     steps.push({ flops: groups * WG * rowFlops, encode: (pass) => gpu.dispatch(pass, pOut, bg, groups) });
   }
   const parts = packParts(steps, gpu.maxFlopsPerSubmit);
@@ -333,7 +393,7 @@ async function readLinearMap(gpu: Gpu, shape: Shape, spec: KernelSpec, inputs: G
   const mapPipe = (entryPoint: string) =>
     gpu.pipelines.get({ shader: MAP, entryPoint, bindings: M_IO, defines: { FQ: fq, MAXPCOLS: entryPoint === 'pooled' ? pcolsMax : 4 } });
   const [pFeat, pMax, pSums, pLast] = await Promise.all([
-    gpu.pipelines.get({ shader: withPhi('features', featuresWgsl, spec.kernel), entryPoint: 'features', bindings: F_IO, defines: defs }),
+    gpu.pipelines.get({ shader: unrolled(withPhi('features', featuresWgsl, spec.kernel), { DMAX: sz.dmax }), entryPoint: 'features', bindings: F_IO, defines: defs }),
     mapPipe('keyMax'),
     mapPipe('rowSums'),
     mapPipe(pooled ? 'pooled' : 'writeRows'),
@@ -376,7 +436,7 @@ async function readLinearMap(gpu: Gpu, shape: Shape, spec: KernelSpec, inputs: G
       };
       const features = (src: GPUBuffer, first: number, count: number, side: number, phi: GPUBuffer, off: GPUBuffer) => {
         const groups = Math.ceil(count / WG);
-        const u = uni('linear.features.params', packUniform(F_UNIFORM, { rows: count, row0: first, side, groups }));
+        const u = uni('linear.features.params', packUniform(F_UNIFORM, { rows: count, row0: first, side, groups, dst0: 0 }));
         const bg = gpu.bindGroup(pFeat, 'linear.features', [kp, pw, u, src, phi, off]);
         submit((pass) => gpu.dispatch(pass, pFeat, bg, groups));
       };

@@ -32,7 +32,18 @@ export interface ShippedKernel {
   summary: string;
 }
 
-export const SHIPPED: ShippedKernel[] = [];
+export const SHIPPED: ShippedKernel[] = [
+  {
+    file: 'ffk-d64.json',
+    arch: { kernel: 'ffk', d: 64, features: 64, layers: 2 },
+    summary: 'distilled by `cli train` for 400 Adam steps on all four workloads (CE loss); held-out error 0.91 → 0.76',
+  },
+  {
+    file: 'hedgehog-d64.json',
+    arch: { kernel: 'hedgehog', d: 64, features: 64, layers: 1 },
+    summary: 'distilled by `cli train` for 300 Adam steps on all four workloads (CE loss); held-out error 0.85 → 0.73',
+  },
+];
 
 export function findShipped(arch: TrainableArch): ShippedKernel | undefined {
   return SHIPPED.find(
