@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { parseCsv } from '../../src/bench/csv';
-import { variants } from '../../src/attention/registry';
+import { validateRun, variants } from '../../src/attention/registry';
+import { defaults } from '../../src/params/schema';
 import { launchChromium, serveDist, type Site } from './browser';
 
 /** generous: the first run compiles pipelines on a CPU-emulated GPU */
@@ -171,8 +172,12 @@ describe('playground', () => {
       if (spec.type === 'file') continue;
       expect(await page.getByLabel(spec.label, { exact: true }).count(), `control for ${variant.id}.${spec.name}`).toBe(1);
     }
-    await page.getByLabel('Sequence length N').fill('24');
-    await waitForRun(page, 24);
+    // the smallest N its default knobs accept (Nyström's m, for one, must not exceed N)
+    const d = Number(await page.getByLabel('Head dimension d').inputValue());
+    const n = [24, 32, 48, 64, 96, 128, 256].find((x) => validateRun(variant, { n: x, d, dv: d, heads: 1, causal: false }, defaults(variant.params)).length === 0);
+    expect(n, `an N ≤ 256 that ${variant.id}'s defaults accept`).toBeDefined();
+    await page.getByLabel('Sequence length N').fill(String(n));
+    await waitForRun(page, n!);
     expect(new URL(page.url()).hash).toContain(`v=${variant.id}`);
     if (variant.id !== 'exact') {
       // exact | approximate | difference, one figure each (drawn in tasks of their own)
