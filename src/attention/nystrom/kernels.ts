@@ -24,7 +24,10 @@ const MATMUL_U = {
 } as const;
 const SOFTMAX_U = { cols: 'u32', ld: 'u32', off: 'u32', rowsPerBatch: 'u32', batchStride: 'u32', g0: 'u32', groups: 'u32', rows: 'u32' } as const;
 const LANDMARKS_U = { n: 'u32', d: 'u32', m: 'u32', heads: 'u32', base: 'u32', rem: 'u32', scale: 'f32', groups: 'u32' } as const;
-const PINV_U = { m: 'u32', heads: 'u32', aOff: 'u32', zOff: 'u32', stride: 'u32' } as const;
+const PINV_U = { m: 'u32', heads: 'u32', aOff: 'u32', zOff: 'u32', stride: 'u32', iters: 'u32' } as const;
+
+/** Largest m whose pseudo-inverse runs fused in one workgroup (pinv.wgsl `fused`). */
+export const PINV_FUSED_MAX_M = 64;
 
 export interface Step {
   label: string;
@@ -114,19 +117,21 @@ export class NystromKernels {
     readonly softmaxShortPipe: CompiledPipeline,
     readonly landmarksPipe: CompiledPipeline,
     readonly pinvPipe: CompiledPipeline,
+    readonly pinvFusedPipe: CompiledPipeline,
   ) {}
 
   static async load(gpu: Gpu): Promise<NystromKernels> {
     const io = ['uniform', 'read', 'read', 'storage'] as const;
-    const [mm, sum, sm, sms, lm, pi] = await Promise.all([
+    const [mm, sum, sm, sms, lm, pi, pf] = await Promise.all([
       gpu.pipelines.get({ shader: MATMUL, entryPoint: 'main', bindings: [...io] }),
       gpu.pipelines.get({ shader: MATMUL, entryPoint: 'sumSplits', bindings: [...io] }),
       gpu.pipelines.get({ shader: SOFTMAX, entryPoint: 'main', bindings: ['uniform', 'storage'] }),
       gpu.pipelines.get({ shader: SOFTMAX, entryPoint: 'short', bindings: ['uniform', 'storage'] }),
       gpu.pipelines.get({ shader: LANDMARKS, entryPoint: 'main', bindings: ['uniform', 'read', 'read', 'storage', 'storage'] }),
-      gpu.pipelines.get({ shader: PINV, entryPoint: 'init', bindings: ['uniform', 'read', 'storage'] }),
+      gpu.pipelines.get({ shader: PINV, entryPoint: 'init', bindings: ['uniform', 'read', 'storage', 'storage'] }),
+      gpu.pipelines.get({ shader: PINV, entryPoint: 'fused', bindings: ['uniform', 'read', 'storage', 'storage'] }),
     ]);
-    return new NystromKernels(gpu, mm, sum, sm, sms, lm, pi);
+    return new NystromKernels(gpu, mm, sum, sm, sms, lm, pi, pf);
   }
 
   /** Workgroup ranges of at most `budget` FLOPs (and at most 65 535² workgroups each). */
@@ -214,12 +219,18 @@ export class NystromKernels {
 
   /**
    * The iterative pseudo-inverse of the m×m matrices in `a` (H of them, dense): Z₀ then `iters`
-   * steps, ping-ponging between z and z2. Returns the steps and the buffer holding the result.
+   * steps. Up to m = 64 one fused dispatch (result in z, w as scratch); above, ping-ponging
+   * between z and z2 with four tiled products per step. Returns the steps and the result buffer.
    */
   pinv(owner: Owner, a: GPUBuffer, z: GPUBuffer, z2: GPUBuffer, p: GPUBuffer, u: GPUBuffer, w: GPUBuffer, m: number, heads: number, iters: number, aOff = 0): { steps: Step[]; result: GPUBuffer } {
     const steps: Step[] = [];
-    const ui = owner.uniform('nystrom.pinv.params', packUniform(PINV_U, { m, heads, aOff, zOff: 0, stride: m * m }));
-    const bg = this.gpu.bindGroup(this.pinvPipe, 'nystrom.pinv.init', [ui, a, z]);
+    const ui = owner.uniform('nystrom.pinv.params', packUniform(PINV_U, { m, heads, aOff, zOff: 0, stride: m * m, iters }));
+    if (m <= PINV_FUSED_MAX_M) {
+      const bg = this.gpu.bindGroup(this.pinvFusedPipe, 'nystrom.pinv', [ui, a, z, w]);
+      steps.push({ label: 'nystrom.pinv', flops: heads * (3 * m * m + iters * 8 * m ** 3), encode: (pass) => this.gpu.dispatch(pass, this.pinvFusedPipe, bg, heads) });
+      return { steps, result: z };
+    }
+    const bg = this.gpu.bindGroup(this.pinvPipe, 'nystrom.pinv.init', [ui, a, z, w]);
     steps.push({ label: 'nystrom.pinv.init', flops: heads * 3 * m * m, encode: (pass) => this.gpu.dispatch(pass, this.pinvPipe, bg, heads) });
     let cur = z;
     let next = z2;
