@@ -124,6 +124,26 @@ describe('CAST on the GPU vs the float64 reference, same selected clusters', () 
       await check(x, P({ clusters: 10, kappa: 150, mode }), `N=333 ${mode}`);
     }
   });
+
+  it('the sizes a GPU gets (16×16 per-cluster workgroups, 64-key tiles) compute the same on this adapter', async () => {
+    for (const mode of ['topk', 'sa-topk']) {
+      const x = randomInputs({ n: 333, d: 16, dv: 16, heads: 2, causal: false }, seed++);
+      const p = P({ clusters: 10, kappa: 90, mode });
+      const inputs = uploadInputs(gpu, x);
+      try {
+        const plan = await planCast(gpu, x.shape, p, inputs, { sizes: 'gpu' });
+        gpu.fill(plan.output, NaN);
+        await gpu.scoped('cast test forward', () => runForward(gpu, plan));
+        const out = await gpu.read(plan.output, 0, 2 * 333 * 16 * 4);
+        const ref = castReference(x, p, { surrogates: plan.surrogates, withMap: false });
+        expect(await plan.readSelection()).toEqual(ref.heads.map((h) => h.members));
+        expectOutput(out, ref.out, x.shape, `GPU sizes ${mode}`);
+        plan.destroy();
+      } finally {
+        releaseInputs(gpu, inputs);
+      }
+    }
+  });
 });
 
 describe('constructed ties: lower token index (then lower cluster) wins, on CPU and GPU alike', () => {

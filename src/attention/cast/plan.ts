@@ -88,6 +88,11 @@ export interface CastPlanOptions {
   surrogates?: Float32Array;
   /** SA Top-K rounds to encode instead of saMaxRounds(N_c) (tests of the non-converged path) */
   saRounds?: number;
+  /**
+   * Workgroup and tile sizes: the adapter's kind (default), or those of a GPU / a software
+   * adapter whatever the adapter is (tests run the GPU sizes on SwiftShader too).
+   */
+  sizes?: 'auto' | 'gpu' | 'software';
 }
 
 export interface CastPlan extends Plan {
@@ -201,6 +206,7 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   if (surrogates.length !== heads * nc * d) throw new GpuError('validation', `CAST surrogates must hold H·N_c·d = ${heads * nc * d} values, got ${surrogates.length}`);
 
   const dmax = pow2Bucket(Math.max(d, dv), 4);
+  const soft = opts.sizes === 'software' || ((opts.sizes ?? 'auto') === 'auto' && gpu.adapter.isFallback);
   // Tiles staged in workgroup memory: the intra-cluster kernel's two BC×DMAX key/value tiles
   // (≤ 32 KiB, as the exact flash kernel) and the CT×DMAX surrogate / summary tiles of the
   // logits and mixing kernels (≤ 16 KiB). A software adapter pays per workgroup for large
@@ -208,7 +214,6 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   // longer with 64-key tiles than with 16-key tiles on SwiftShader), so it gets small
   // key/value tiles; the logits kernel ran as fast with 16 as with 64 surrogates per tile
   // there (and 1.6× slower reading S straight from global memory without tiles).
-  const soft = gpu.adapter.isFallback;
   const bc = Math.min(soft ? 16 : 64, 4096 / dmax);
   const ctLogits = Math.min(64, 4096 / pow2Bucket(d, 4));
   const ctMix = Math.min(64, 4096 / dmax);
@@ -216,7 +221,7 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   const cols = pow2Bucket(dv4, 1);
   // per-cluster kernels (select, summary) run SB² invocations: 256 on a GPU, 64 on a software
   // adapter, where a barrier costs a switch through every invocation of the workgroup
-  const sb = gpu.adapter.isFallback ? 8 : 16;
+  const sb = soft ? 8 : 16;
   const lanes = (sb * sb) / cols;
   const alloc = new Allocations(gpu);
   const hnN = heads * nc * n;
