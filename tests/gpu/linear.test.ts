@@ -65,13 +65,14 @@ async function check(shape: Shape, sp: KernelSpec, qScale = 1) {
 describe('linear engine = explicit N×N form (f32 vs f64)', () => {
   // n, d, dv, heads: one token; below a tile; dv ≠ d; across the causal chunk (64), the row blocks
   // and the non-causal chunks (N > 256); d = 1. The small shapes share one compiled specialization
-  // (d, dv ≤ 4), which keeps this file fast on a software adapter; d = dv = 64 is the real one.
+  // (d, dv ≤ 4), which keeps this file fast on a software adapter (every specialization costs
+  // seconds of compilation there); d = dv = 64, the benchmarks' shape, runs for the kernels and
+  // modes the benchmarks time (and every kernel's non-causal path).
   const shapes: [number, number, number, number][] = [
     [1, 3, 3, 2],
     [7, 4, 3, 2],
     [300, 3, 3, 2],
     [65, 1, 1, 1],
-    [130, 64, 64, 1],
   ];
   for (const kernel of KERNELS) {
     for (const causal of [false, true]) {
@@ -79,14 +80,15 @@ describe('linear engine = explicit N×N form (f32 vs f64)', () => {
         for (const [n, d, dv, heads] of shapes) {
           await check({ n, d, dv, heads, causal }, spec(kernel, d, kernel === 'favor' ? 24 : 8));
         }
+        if (!causal || kernel === 'elu1') await check({ n: 130, d: 64, dv: 64, heads: 1, causal }, spec(kernel, 64, kernel === 'favor' ? 256 : 64));
       });
     }
   }
 
-  it('FAVOR+ hyperbolic, 256 features, and large queries (exp kernels rescale by row maxima)', async () => {
-    const sp = resolveKernelSync({ kernel: 'favor', features: 128, hyperbolic: true, kseed: 5 }, 64);
-    await check({ n: 200, d: 64, dv: 64, heads: 1, causal: false }, sp);
-    await check({ n: 150, d: 64, dv: 64, heads: 1, causal: true }, sp);
+  it('FAVOR+ hyperbolic (D = 256), and large queries (exp kernels rescale by row maxima)', async () => {
+    const sp = resolveKernelSync({ kernel: 'favor', features: 128, hyperbolic: true, kseed: 5 }, 4);
+    await check({ n: 200, d: 4, dv: 3, heads: 1, causal: false }, sp);
+    await check({ n: 150, d: 4, dv: 3, heads: 1, causal: true }, sp);
     for (const kernel of ['favor', 'hedgehog'] as const) await check({ n: 90, d: 4, dv: 3, heads: 1, causal: true }, spec(kernel, 4, 24), 12);
   });
 

@@ -69,9 +69,6 @@ export function withPhi(name: string, code: string, kernel: KernelId): ShaderSou
   return { name: `linear/${name}:${kernel}`, code: selectKernel(phiWgsl + '\n' + code, kernel) };
 }
 
-export const KV_CODE = kvWgsl;
-export const OUT_CODE = outWgsl;
-export const FEATURES_CODE = featuresWgsl;
 export const REDUCE = { name: 'linear/reduce', code: reduceWgsl };
 export const MAP = { name: 'linear/map', code: mapWgsl };
 
