@@ -289,10 +289,10 @@ describe('float32 stability over a long stream', () => {
   });
 
   it('without refresh and guard the same streams drift far from their oracles (what the stabilization prevents)', async () => {
-    const c = await core(3000, 0, false);
+    const c = await core(1500, 0, false);
     expect([c.totals.refreshes, c.totals.guardRecomputes]).toEqual([0, 0]);
     expect(!c.finite || c.worst > 1e-2, `CoRe worst |Δ| ${c.worst}`).toBe(true);
-    const y = await conys(3000, 0, false);
+    const y = await conys(1500, 0, false);
     expect(!y.finite || y.worst > 1e-2, `Continual Nyström worst |Δ| ${y.worst}`).toBe(true);
   });
 });
