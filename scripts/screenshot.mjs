@@ -24,7 +24,7 @@ const LONG = { timeout: 300_000 };
 /** the last run is done and its map is drawn */
 async function mapDone(page) {
   await page.waitForFunction(
-    () => document.querySelector('[data-testid=run-status]')?.textContent === 'done' && document.querySelector('[data-testid=attention-map] .js-plotly-plot .hm'),
+    () => document.querySelector('[data-testid=run-status]')?.textContent === 'done' && document.querySelector('[data-testid=attention-map] .js-plotly-plot[data-drawn] .imagelayer image'),
     undefined,
     LONG,
   );
@@ -91,7 +91,7 @@ const shots = [
     host: true,
     async run(page) {
       const frame = page.frameLocator('iframe');
-      await frame.locator('[data-testid=attention-map] .js-plotly-plot .hm').last().waitFor(LONG);
+      await frame.locator('[data-testid=attention-map] .js-plotly-plot[data-drawn] .imagelayer image').last().waitFor(LONG);
       await page.waitForFunction(() => Number(document.querySelector('#height')?.textContent) > 300, undefined, LONG);
     },
   },

@@ -7,9 +7,12 @@
 // run never waits for a float64 reference it no longer needs; the next call starts a fresh
 // worker.
 import type { CpuWork, InputSpec, MeasureJob, Measured, RunInputs, UserInputs } from '../bench/cpu-work';
-import type { NpyTensor, WorkerRequest, WorkerResponse } from './cpu-worker';
+import type { ParamValues } from '../params/schema';
+import type { MapImages, MapImagesRequest } from '../ui/map-images';
+import type { MapWindow } from '../attention/types';
+import type { NpyTensor, SameLogitsMap, WorkerRequest, WorkerResponse } from './cpu-worker';
 
-export type { NpyTensor };
+export type { NpyTensor, SameLogitsMap };
 
 /** RunInputs as the worker hands them out: the f64 copy stays in the worker under `key`. */
 interface WorkerInputs extends RunInputs {
@@ -30,9 +33,11 @@ export class CpuWorker {
   /** keys of runs' inputs, unique across workers (a fresh worker after a cancel never reuses one) */
   private nextKey = 1;
 
+  constructor(private readonly name = 'attention-cpu') {}
+
   private get(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(new URL('./cpu-worker.ts', import.meta.url), { type: 'module', name: 'attention-cpu' });
+    const worker = new Worker(new URL('./cpu-worker.ts', import.meta.url), { type: 'module', name: this.name });
     worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
       const r = e.data;
       const p = this.pending.get(r.id);
@@ -101,6 +106,21 @@ export class CpuWorker {
     return this.call<NpyTensor>({ op: 'npy', name, bytes }, [bytes]);
   }
 
+  /** The map panels' grids, colour scales and PNG images (block means of up to 1024² cells per map). */
+  mapImages(req: MapImagesRequest): Promise<MapImages> {
+    // the windows are copied (the page keeps them for zooming); the grids come back transferred
+    return this.call<MapImages>({ op: 'mapImages', req });
+  }
+
+  /**
+   * Fastmax's "softmax of the same normalized logits" (float64, returned as f32) over the rows of
+   * `map`, a window of a run whose seeded inputs are regenerated from `spec`, and the map errors
+   * of `map` against it.
+   */
+  sameLogitsMap(spec: InputSpec, params: ParamValues, map: MapWindow): Promise<SameLogitsMap> {
+    return this.call<SameLogitsMap>({ op: 'sameLogitsMap', spec: { run: spec.run }, params, map });
+  }
+
   dispose(): void {
     this.fail(abortError());
   }
@@ -108,8 +128,20 @@ export class CpuWorker {
 
 let shared: CpuWorker | undefined;
 
-/** The page's one CPU worker (started on first use). */
+/** The page's CPU worker of runs (started on first use). */
 export function cpuWorker(): CpuWorker {
   shared ??= new CpuWorker();
   return shared;
+}
+
+let views: CpuWorker | undefined;
+
+/**
+ * A second instance of the same worker for the views' own work (the map panels' images, the
+ * Fastmax panel's reference): a cancelled run terminates the runs' worker, and a run's
+ * float64 reference keeps it busy for a second — neither should hold up drawing a map.
+ */
+export function viewWorker(): CpuWorker {
+  views ??= new CpuWorker('attention-views');
+  return views;
 }

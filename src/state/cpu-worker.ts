@@ -1,19 +1,32 @@
 // The Web Worker behind the browser's runs: everything CPU-heavy of a run — the seeded
 // inputs, the float64 exact reference, the error metrics, parsing the user's .npy files —
-// so the page's main thread never blocks (issue 7: no task over 50 ms during runs and
-// sweeps). It runs the very functions the runner uses on Node (src/bench/cpu-work.ts); the
-// protocol is private to src/state/cpu-offload.ts.
+// and of the views: the attention-map panels' pixels (block means, colour scales, PNG) and
+// the Fastmax panel's softmax of the same logits; so the page's main thread never blocks
+// (issue 7: no task over 50 ms during runs and sweeps). It runs the very functions the runner
+// uses on Node (src/bench/cpu-work.ts); the protocol is private to src/state/cpu-offload.ts.
 import { makeInputs, measureOnCpu, type InputSpec, type MeasureJob, type Measured, type UserInputs } from '../bench/cpu-work';
-import type { Inputs64 } from '../attention/types';
+import { sameLogitsMapRows } from '../attention/fastmax/reference';
+import type { Inputs64, MapWindow } from '../attention/types';
+import { mapErrors, type MapErrors } from '../metrics/errors';
+import type { ParamValues } from '../params/schema';
+import { computeMapImages, type MapImages, type MapImagesRequest, type Pixels } from '../ui/map-images';
 import { asAttentionTensor, parseNpy } from '../workloads/npy';
 
 export type WorkerRequest =
   | { id: number; op: 'inputs'; key: number; spec: InputSpec; user?: UserInputs; keep64: boolean }
   | { id: number; op: 'measure'; key: number; job: MeasureJob }
   | { id: number; op: 'release'; key: number }
-  | { id: number; op: 'npy'; name: string; bytes: ArrayBuffer };
+  | { id: number; op: 'npy'; name: string; bytes: ArrayBuffer }
+  | { id: number; op: 'mapImages'; req: MapImagesRequest }
+  | { id: number; op: 'sameLogitsMap'; spec: InputSpec; params: ParamValues; map: MapWindow };
 
 export type WorkerResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
+
+/** Fastmax's "softmax of the same normalized logits" over a window of rows, and the window's errors against it. */
+export interface SameLogitsMap {
+  data: Float32Array;
+  errors: MapErrors;
+}
 
 /** One tensor read from a .npy file (asAttentionTensor's result). */
 export interface NpyTensor {
@@ -35,6 +48,22 @@ const kept = new Map<number, Inputs64 | undefined>();
 
 type Registry = typeof import('../attention/registry');
 let registry: Promise<Registry> | undefined;
+
+/** The pixels as a PNG data URL (what a Plotly layout image takes without a round trip through the page). */
+async function pngDataUrl(p: Pixels): Promise<string> {
+  if (typeof OffscreenCanvas === 'undefined') throw new Error('this browser has no OffscreenCanvas in workers: the map cannot be drawn');
+  const canvas = new OffscreenCanvas(p.width, p.height);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('no 2D context on an OffscreenCanvas: the map cannot be drawn');
+  ctx.putImageData(new ImageData(p.data as Uint8ClampedArray<ArrayBuffer>, p.width, p.height), 0, 0);
+  const blob = await canvas.convertToBlob({ type: 'image/png' });
+  return new Promise<string>((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result as string);
+    reader.onerror = () => reject(reader.error ?? new Error('could not read the PNG'));
+    reader.readAsDataURL(blob);
+  });
+}
 
 async function handle(req: WorkerRequest): Promise<{ value: unknown; transfer: Transferable[] }> {
   switch (req.op) {
@@ -66,6 +95,21 @@ async function handle(req: WorkerRequest): Promise<{ value: unknown; transfer: T
       const data = t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength ? t.data : t.data.slice();
       const tensor: NpyTensor = { name: req.name, heads: t.heads, n: t.n, d: t.d, data };
       return { value: tensor, transfer: [data.buffer] };
+    }
+    case 'mapImages': {
+      const { grids, scales, pixels } = computeMapImages(req.req);
+      const images: MapImages['images'] = {};
+      for (const [role, px] of Object.entries(pixels) as [keyof MapImages['images'], Pixels][]) images[role] = await pngDataUrl(px);
+      const value: MapImages = { grids, scales, images };
+      const transfer = [grids.approx, grids.exact, grids.diff].flatMap((g) => (g ? [g.z.buffer] : []));
+      return { value, transfer };
+    }
+    case 'sameLogitsMap': {
+      const { map } = req;
+      const { x64 } = makeInputs(req.spec);
+      const data = Float32Array.from(sameLogitsMapRows(x64, req.params, map.head, map.row0, map.rows));
+      const value: SameLogitsMap = { data, errors: mapErrors(map.data, data, map.rows, map.cols) };
+      return { value, transfer: [data.buffer] };
     }
   }
 }

@@ -4,20 +4,16 @@
 // Fastmax is a Taylor approximation of. Normalized maps are nearly flat, so against raw softmax
 // the error is large unless a model was trained with Fastmax; against the same logits it falls
 // like T^−(p+1).
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { MapWindow } from '../attention/types';
-import { sameLogitsMapRows } from '../attention/fastmax/reference';
-import { CPU_REFERENCE_MAX_N, makeInputs } from '../bench/runner';
+import { CPU_REFERENCE_MAX_N, type RunResult } from '../bench/runner';
 import { WORKLOADS } from '../bench/run-params';
-import { mapErrors } from '../metrics/errors';
+import type { MapErrors } from '../metrics/errors';
+import { viewWorker } from '../state/cpu-offload';
 import { usePlayground } from '../state/store';
-import { themeColors } from './figure-theme';
+import { MapPanelsView } from './attention-maps';
 import { formatNumber } from './format';
-import { buildMapFigure } from './map-figure';
 import { MetricList } from './metric-list';
-import { useColorScheme } from './use-color-scheme';
-import { useElementWidth } from './use-element-width';
-import { usePlotly } from './use-plotly';
 import type { VariantPanelProps } from './variant-panels';
 
 type Against = 'raw' | 'same_logits';
@@ -27,56 +23,63 @@ const LABELS: Record<Against, string> = {
   same_logits: 'softmax of the same normalized logits',
 };
 
+const TITLES: Record<Against, { exact: string; diff: string }> = {
+  raw: { exact: 'softmax(QKᵀ/√d)', diff: 'Difference (Fastmax − reference)' },
+  same_logits: { exact: 'softmax of the same logits', diff: 'Difference (Fastmax − reference)' },
+};
+
+/** The reference map over the run's window, with the window's errors against it (or why there is none). */
+interface Reference {
+  map?: MapWindow;
+  errors?: MapErrors;
+  why?: string;
+}
+
+/** Why the same-logits reference cannot be had for this run (undefined: it can, in the view worker). */
+function sameLogitsRefusal(ok: RunResult): string | undefined {
+  if (!ok.map) return 'This run read no attention map.';
+  if (ok.map.kind !== 'rows') return 'Only a window of rows can be compared.';
+  if (ok.shape.n > CPU_REFERENCE_MAX_N) return `Softmax of the same logits is computed on the CPU, up to N = ${CPU_REFERENCE_MAX_N}.`;
+  if (!(WORKLOADS as readonly string[]).includes(String(ok.run.workload))) return 'The inputs of this run cannot be regenerated here.';
+  return undefined;
+}
+
 export default function FastmaxCompare(_props: VariantPanelProps) {
   const result = usePlayground((s) => s.lastResult);
   const [against, setAgainst] = useState<Against>('same_logits');
-  const scheme = useColorScheme();
-  const plotRef = useRef<HTMLDivElement>(null);
-  const { plotly } = usePlotly();
-  const width = useElementWidth(plotRef);
   const ok = result?.variant === 'fastmax' && result.status === 'ok' ? result : undefined;
 
-  // the reference map over the run's map window: exact's (from the run) or softmax(β·x), computed here
-  const refMap = useMemo((): { map?: MapWindow; why?: string } => {
-    if (!ok?.map) return { why: 'This run read no attention map.' };
-    if (against === 'raw') return ok.exactMap ? { map: ok.exactMap } : { why: 'This run has no exact map to compare with.' };
-    if (ok.map.kind !== 'rows') return { why: 'Only a window of rows can be compared.' };
-    if (ok.shape.n > CPU_REFERENCE_MAX_N) return { why: `Softmax of the same logits is computed on the CPU, up to N = ${CPU_REFERENCE_MAX_N}.` };
-    if (!(WORKLOADS as readonly string[]).includes(String(ok.run.workload))) return { why: 'The inputs of this run cannot be regenerated here.' };
-    const { x64 } = makeInputs({ variant: ok.variant, params: ok.params, run: ok.run });
-    const data = sameLogitsMapRows(x64, ok.params, ok.map.head, ok.map.row0, ok.map.rows);
-    return { map: { ...ok.map, data: Float32Array.from(data), signed: false } };
-  }, [ok, against]);
-
-  const figure = useMemo(() => {
-    if (!ok?.map || !refMap.map) return undefined;
-    const f = buildMapFigure({ map: ok.map, exactMap: refMap.map, compare: true, variantLabel: 'Fastmax', n: ok.shape.n, heads: ok.shape.heads, theme: themeColors(), width });
-    // the generic figure calls its reference "exact": name the one chosen here
-    const titles = (f.layout.annotations ?? []) as { text?: string }[];
-    if (titles[0]) titles[0].text = against === 'raw' ? 'softmax(QKᵀ/√d)' : 'softmax of the same logits';
-    if (titles[2]) titles[2].text = 'Difference (Fastmax − reference)';
-    return f;
-    // the scheme is a dependency because themeColors() reads the theme's CSS variables
-  }, [ok, refMap, width, scheme, against]);
-
+  // softmax of the same logits over the run's map window: the run's inputs regenerated and
+  // the float64 softmax computed in the view worker (a second at N = 1024), off the main thread
+  const [sameLogits, setSameLogits] = useState<{ result: RunResult; ref: Reference }>();
   useEffect(() => {
-    const el = plotRef.current;
-    if (!plotly || !el) return;
-    if (figure) void plotly.react(el, figure.data, figure.layout, { responsive: true, displaylogo: false });
-    else plotly.purge(el);
-  }, [plotly, figure]);
-  useEffect(() => {
-    const el = plotRef.current;
+    if (!ok?.map || against !== 'same_logits' || sameLogits?.result === ok) return;
+    const why = sameLogitsRefusal(ok);
+    if (why) {
+      setSameLogits({ result: ok, ref: { why } });
+      return;
+    }
+    let live = true;
+    viewWorker()
+      .sameLogitsMap({ run: ok.run }, ok.params, ok.map)
+      .then(
+        ({ data, errors }) => live && setSameLogits({ result: ok, ref: { map: { ...ok.map!, data, signed: false }, errors } }),
+        (e: unknown) => live && setSameLogits({ result: ok, ref: { why: `Softmax of the same logits failed: ${(e as Error)?.message ?? String(e)}` } }),
+      );
     return () => {
-      if (plotly && el) plotly.purge(el);
+      live = false;
     };
-  }, [plotly]);
+  }, [ok, against, sameLogits]);
+
+  const ref = useMemo((): Reference => {
+    if (!ok?.map) return { why: 'This run read no attention map.' };
+    if (against === 'raw') return ok.exactMap ? { map: ok.exactMap, errors: ok.mapErrors } : { why: 'This run has no exact map to compare with.' };
+    return sameLogits?.result === ok ? sameLogits.ref : { why: 'Computing softmax of the same logits…' };
+  }, [ok, against, sameLogits]);
 
   if (!ok) return <p className="panel-empty">Run Fastmax to compare it with either reference.</p>;
   const errors = against === 'raw' ? ok.errors : ok.altErrors?.same_logits?.errors;
-  const me = ok.map && refMap.map && ok.map.rows === refMap.map.rows && ok.map.cols === refMap.map.cols
-    ? mapErrors(ok.map.data, refMap.map.data, ok.map.rows, ok.map.cols)
-    : undefined;
+  const me = ref.errors;
   const p = Number(ok.params.p);
 
   return (
@@ -108,16 +111,20 @@ export default function FastmaxCompare(_props: VariantPanelProps) {
           {against === 'raw' ? 'No error against exact attention in this run.' : `Softmax of the same logits is compared on the CPU, up to N = ${CPU_REFERENCE_MAX_N}.`}
         </p>
       )}
-      <div className="map-plot">
-        <div ref={plotRef} className="map-plot-area" hidden={!figure || !plotly} />
-        {!figure && refMap.why && <p className="panel-empty">{refMap.why}</p>}
-      </div>
-      {figure && figure.notes.length > 0 && (
-        <ul className="map-notes">
-          {figure.notes.map((n) => (
-            <li key={n}>{n}</li>
-          ))}
-        </ul>
+      {ok.map && ref.map ? (
+        <MapPanelsView
+          map={ok.map}
+          exactMap={ref.map}
+          compare
+          variantLabel="Fastmax"
+          n={ok.shape.n}
+          heads={ok.shape.heads}
+          fileStem={`fastmax-vs-${against}-n${ok.shape.n}`}
+          titles={TITLES[against]}
+          testId="fastmax-compare-map"
+        />
+      ) : (
+        <div className="map-plot">{ref.why && <p className="panel-empty">{ref.why}</p>}</div>
       )}
     </div>
   );

@@ -16,8 +16,9 @@ export interface ImageOptions {
 export interface PlotlyApi {
   react(root: HTMLElement, data: Data[], layout?: Partial<Layout>, config?: Partial<Config>): Promise<unknown>;
   purge(root: HTMLElement): void;
-  toImage(root: HTMLElement, opts: ImageOptions): Promise<string>;
-  downloadImage(root: HTMLElement, opts: ImageOptions): Promise<string>;
+  /** `root`: a drawn plot, or a figure to draw off-screen */
+  toImage(root: HTMLElement | { data: Data[]; layout?: Partial<Layout> }, opts: ImageOptions): Promise<string>;
+  downloadImage(root: HTMLElement | { data: Data[]; layout?: Partial<Layout> }, opts: ImageOptions): Promise<string>;
 }
 
 /** A plot's element after Plotly drew into it: its event emitter and its current figure. */

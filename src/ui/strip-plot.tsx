@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { Data, Layout } from 'plotly.js/lib/core';
 import type { Extra } from '../attention/types';
+import { afterNextFrame } from './after-paint';
 import { themeColors } from './figure-theme';
 import { useColorScheme } from './use-color-scheme';
 import { usePlotly } from './use-plotly';
@@ -36,17 +37,30 @@ export function StripPlot({ strip }: { strip: Strip }) {
       const k = Math.max(1, ...values.map((v) => v + 1));
       colour = { colorscale: categoricalScale(k), zmin: -0.5, zmax: k - 0.5, showscale: false };
     }
-    const data: Data[] = [
-      { type: 'heatmap', z: [values], x: values.map((_, i) => i), hovertemplate: `token %{x}<br>${strip.label}: %{z}<extra></extra>`, ...colour } as Data,
-    ];
+    // cells at x = 0 … n − 1 (Plotly's default for a heatmap without x); fixed ranges, types
+    // and margins: no autorange, no axis-type guessing over n values, no margin pushing —
+    // the strip is drawn after every run, and the page must never block long (issue 7)
+    const data: Data[] = [{ type: 'heatmap', z: [values], hovertemplate: `token %{x}<br>${strip.label}: %{z}<extra></extra>`, ...colour } as Data];
     const layout: Partial<Layout> = {
       height: 90,
-      margin: { l: 56, r: 16, t: 6, b: 30 },
+      // room for the colour bar of a numeric strip, which then pushes no margin (no second draw)
+      margin: { l: 56, r: strip.categorical ? 16 : 64, t: 6, b: 30, autoexpand: false },
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: 'rgba(0,0,0,0)',
       font: { color: theme.fg, size: 11 },
-      xaxis: { title: { text: 'token' }, color: theme.muted, zeroline: false },
-      yaxis: { visible: false },
+      xaxis: {
+        title: { text: 'token', standoff: 2 },
+        type: 'linear',
+        range: [-0.5, values.length - 0.5],
+        autorange: false,
+        color: theme.muted,
+        zeroline: false,
+        showgrid: false,
+        automargin: false,
+        ticklabeloverflow: 'allow',
+        tickangle: 0,
+      },
+      yaxis: { visible: false, type: 'linear', range: [-0.5, 0.5], autorange: false },
     } as Partial<Layout>;
     return { data, layout };
     // the scheme is a dependency because themeColors() reads the theme's CSS variables
@@ -55,9 +69,8 @@ export function StripPlot({ strip }: { strip: Strip }) {
   useEffect(() => {
     const el = ref.current;
     if (!plotly || !el) return;
-    // drawn in a task of its own, not in React's commit of the run's result (main-thread budget)
-    const timer = setTimeout(() => void plotly.react(el, figure.data, figure.layout, { responsive: true, displayModeBar: false }), 0);
-    return () => clearTimeout(timer);
+    // drawn in a task of its own after the next frame, not in React's commit of the run's result (main-thread budget)
+    return afterNextFrame(() => void plotly.react(el, figure.data, figure.layout, { responsive: true, displayModeBar: false }));
   }, [plotly, figure]);
 
   useEffect(() => {

@@ -74,6 +74,14 @@ function lines(series: Series[], withSlope: boolean, yLabel: string, xLabel: str
     });
 }
 
+/**
+ * An axis within the layout's fixed margins: the sweep's charts are redrawn at every point,
+ * and an axis that may push the margins costs a second full draw each time (issue 7).
+ */
+function fixedAxis(theme: FigureTheme, title: string, log: boolean): Record<string, unknown> {
+  return { ...axis(theme, title, log), automargin: false };
+}
+
 export function sweepFigures(sweep: SweepRun, theme: FigureTheme) {
   return sweepFiguresOf(sweep.results.map((r) => resultToPoint(r)), sweep.settings.target, sweep.variantId, theme);
 }
@@ -94,8 +102,8 @@ export function sweepFiguresOf(all: Point[], target: string, variantId: string, 
     layout: {
       ...baseLayout(theme, 380),
       title: { text: target === 'n' ? 'Time per forward against N (log–log; slope = fitted exponent)' : `Time per forward against ${xLabel}`, font: { size: 13 } },
-      xaxis: axis(theme, `${xLabel} (log)`, logX),
-      yaxis: axis(theme, 'time per forward (ms, log)', true),
+      xaxis: fixedAxis(theme, `${xLabel} (log)`, logX),
+      yaxis: fixedAxis(theme, 'time per forward (ms, log)', true),
     } as Partial<Layout>,
   };
   const errFig = {
@@ -103,8 +111,8 @@ export function sweepFiguresOf(all: Point[], target: string, variantId: string, 
     layout: {
       ...baseLayout(theme, 380),
       title: { text: `Relative error against ${xLabel}`, font: { size: 13 } },
-      xaxis: axis(theme, `${xLabel} (log)`, logX),
-      yaxis: axis(theme, 'relative error (Frobenius, log)', true),
+      xaxis: fixedAxis(theme, `${xLabel} (log)`, logX),
+      yaxis: fixedAxis(theme, 'relative error (Frobenius, log)', true),
     } as Partial<Layout>,
   };
   const crossovers: { id: string; label: string; c: Crossover }[] = [];
@@ -264,8 +272,8 @@ function SweepResults({ sweep }: { sweep: SweepRun }) {
       )}
       {figs.count > 0 && (
         <div className="charts">
-          <Figure data={figs.timeFig.data} layout={figs.timeFig.layout} title={`Time against ${target === 'n' ? 'N' : target}`} fileName={`${stem}-time`} testId="sweep-time-chart" />
-          <Figure data={figs.errFig.data} layout={figs.errFig.layout} title={`Error against ${target === 'n' ? 'N' : target}`} fileName={`${stem}-error`} testId="sweep-error-chart" />
+          <Figure data={figs.timeFig.data} layout={figs.timeFig.layout} title={`Time against ${target === 'n' ? 'N' : target}`} fileName={`${stem}-time`} testId="sweep-time-chart" legend="html" />
+          <Figure data={figs.errFig.data} layout={figs.errFig.layout} title={`Error against ${target === 'n' ? 'N' : target}`} fileName={`${stem}-error`} testId="sweep-error-chart" legend="html" />
         </div>
       )}
       {figs.count > 0 && target === 'n' && (

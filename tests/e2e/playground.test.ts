@@ -33,11 +33,11 @@ async function newPage(hash = ''): Promise<Page> {
   return p;
 }
 
-/** Rows of the first heatmap trace in the map panel (undefined before one is drawn). */
+/** Rows of cells of the first map panel Plotly has drawn (undefined before one is drawn). */
 async function mapRows(p: Page): Promise<number | undefined> {
   return p.evaluate(() => {
-    const plot = document.querySelector('[data-testid=attention-map] .js-plotly-plot') as (HTMLElement & { data?: { type?: string; z?: unknown[] }[] }) | null;
-    return plot?.data?.[0]?.z?.length;
+    const drawn = (document.querySelector('[data-testid=attention-map] .js-plotly-plot[data-drawn]') as HTMLElement | null)?.dataset.drawn;
+    return drawn === undefined ? undefined : Number(drawn.split('x')[0]);
   });
 }
 
@@ -46,9 +46,9 @@ async function waitForRun(p: Page, rows: number) {
   await p.waitForFunction(
     (n) => {
       const status = document.querySelector('[data-testid=run-status]')?.textContent;
-      const plot = document.querySelector('[data-testid=attention-map] .js-plotly-plot') as (HTMLElement & { data?: { type?: string; z?: unknown[] }[] }) | null;
-      const trace = plot?.data?.[0];
-      return status === 'done' && trace?.type === 'heatmap' && trace.z?.length === n;
+      // data-drawn: rows×columns of the cells Plotly has drawn (an image under the axes)
+      const plot = document.querySelector('[data-testid=attention-map] .js-plotly-plot[data-drawn]') as HTMLElement | null;
+      return status === 'done' && plot?.querySelector('.imagelayer image') !== null && Number(plot?.dataset.drawn?.split('x')[0]) === n;
     },
     rows,
     { timeout: RUN_TIMEOUT },
@@ -183,7 +183,7 @@ describe('playground', () => {
       // exact | approximate | difference, one figure each (drawn in tasks of their own)
       const roles = await page.evaluate(() => [...document.querySelectorAll('[data-testid=attention-map] .map-panel')].map((el) => (el as HTMLElement).dataset.role));
       expect(roles).toEqual(['exact', 'approx', 'diff']);
-      await page.waitForFunction(() => document.querySelectorAll('[data-testid=attention-map] .js-plotly-plot .hm').length === 3);
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=attention-map] .js-plotly-plot[data-drawn] .imagelayer image').length === 3);
     }
     expect(await page.getByTestId('run-summary').textContent()).toContain(variant.label);
   });

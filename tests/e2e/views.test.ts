@@ -42,8 +42,9 @@ async function runDone(p: Page, rows?: number) {
   await p.waitForFunction(
     (n) => {
       const status = document.querySelector('[data-testid=run-status]')?.textContent;
-      const plot = document.querySelector('[data-testid=attention-map] .js-plotly-plot') as (HTMLElement & { data?: { z?: unknown[] }[] }) | null;
-      return status === 'done' && plot?.data?.[0]?.z !== undefined && (n === null || plot.data[0].z!.length === n);
+      // data-drawn: rows×columns of the cells Plotly has drawn (the map is an image under the axes)
+      const drawn = (document.querySelector('[data-testid=attention-map] .js-plotly-plot[data-drawn]') as HTMLElement | null)?.dataset.drawn;
+      return status === 'done' && drawn !== undefined && (n === null || Number(drawn.split('x')[0]) === n);
     },
     rows ?? null,
     { timeout: LONG },
@@ -173,8 +174,9 @@ describe('the map', () => {
     await p.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.25);
     await p.waitForFunction(() => document.querySelector('[data-testid=map-readout]')?.hasAttribute('data-i'), undefined, { timeout: 10_000 });
     const v = await readout.evaluate((el) => ({ ...(el as HTMLElement).dataset }));
-    expect(Number(v.i)).toBeGreaterThanOrEqual(0);
-    expect(Number(v.j)).toBeGreaterThanOrEqual(0);
+    // the cell under the pointer: half-way across the keys, a quarter down the queries
+    expect(Math.abs(Number(v.j) - 24)).toBeLessThanOrEqual(1);
+    expect(Math.abs(Number(v.i) - 12)).toBeLessThanOrEqual(1);
     expect(Number(v.diff)).toBeCloseTo(Number(v.approx) - Number(v.exact), 6);
     expect(await readout.textContent()).toMatch(/query i = \d+, key j = \d+: exact .* · Nyström attention .* · difference/);
 
@@ -186,19 +188,19 @@ describe('the map', () => {
     await p.mouse.up();
     await p.getByRole('button', { name: 'Reset zoom' }).waitFor();
     await p.waitForFunction(() => {
-      const plots = [...document.querySelectorAll('[data-testid=attention-map] .js-plotly-plot')] as (HTMLElement & { data: { z: unknown[] }[] })[];
-      return plots.length === 3 && plots.every((pl) => pl.data[0].z.length < 48);
+      const plots = [...document.querySelectorAll('[data-testid=attention-map] .js-plotly-plot')] as HTMLElement[];
+      return plots.length === 3 && plots.every((pl) => Number(pl.dataset.drawn?.split('x')[0]) < 48);
     });
     const zoomed = await p.evaluate(() => {
-      const plots = [...document.querySelectorAll('[data-testid=attention-map] .js-plotly-plot')] as (HTMLElement & { data: { z: unknown[][] }[]; layout: Record<string, { range?: number[] }> })[];
-      return { rows: plots.map((pl) => pl.data[0].z.length), x: plots.map((pl) => pl.layout.xaxis.range), y: plots.map((pl) => pl.layout.yaxis.range) };
+      const plots = [...document.querySelectorAll('[data-testid=attention-map] .js-plotly-plot')] as (HTMLElement & { layout: Record<string, { range?: number[] }> })[];
+      return { rows: plots.map((pl) => Number(pl.dataset.drawn?.split('x')[0])), x: plots.map((pl) => pl.layout.xaxis.range), y: plots.map((pl) => pl.layout.yaxis.range) };
     });
     expect(new Set(zoomed.rows).size).toBe(1);
     expect(zoomed.x[1]).toEqual(zoomed.x[0]);
     expect(zoomed.x[2]).toEqual(zoomed.x[0]);
     expect(zoomed.y[2]).toEqual(zoomed.y[0]);
     await p.getByRole('button', { name: 'Reset zoom' }).click();
-    await p.waitForFunction(() => ([...document.querySelectorAll('[data-testid=attention-map] .js-plotly-plot')] as (HTMLElement & { data: { z: unknown[] }[] })[]).every((pl) => pl.data[0].z.length === 48));
+    await p.waitForFunction(() => ([...document.querySelectorAll('[data-testid=attention-map] .js-plotly-plot')] as HTMLElement[]).every((pl) => pl.dataset.drawn === '48x48'));
     await p.close();
   });
 
@@ -213,8 +215,7 @@ describe('the map', () => {
     await p.getByRole('button', { name: 'Show these rows' }).click();
     await p.waitForFunction(() => document.querySelector('.map-notes')?.textContent?.includes('showing query rows 500–599 of 1100'), undefined, { timeout: LONG });
     expect(new URL(p.url()).hash).toContain('win=500%2B100');
-    const rows = await p.locator('[data-testid=attention-map] .js-plotly-plot').first().evaluate((el) => (el as HTMLElement & { data: { z: unknown[] }[] }).data[0].z.length);
-    expect(rows).toBe(100);
+    await p.waitForFunction(() => (document.querySelector('[data-testid=attention-map] .js-plotly-plot') as HTMLElement | null)?.dataset.drawn?.startsWith('100x'), undefined, { timeout: LONG });
     expect(await notes.textContent()).toContain('Zoom and pan are shared');
     await p.close();
   });
@@ -383,7 +384,7 @@ describe('embed', () => {
     await p.evaluate(() => (document.getElementById('f') as HTMLIFrameElement).contentWindow!.postMessage({ target: 'attention-playground', type: 'set', state: { n: 24, w: 'local' } }, '*'));
     await waitFor('result', '(m) => m.result.n === 24 && m.result.status === "ok"');
     await waitFor('state', '(m) => m.hash.includes("n=24") && m.hash.includes("w=local")');
-    expect(await frame.locator('[data-testid=attention-map] .js-plotly-plot').evaluate((el) => (el as HTMLElement & { data: { z: unknown[] }[] }).data[0].z.length)).toBe(24);
+    await frame.locator('[data-testid=attention-map] .js-plotly-plot[data-drawn="24x24"]').waitFor({ timeout: LONG });
     await p.evaluate(() => (document.getElementById('f') as HTMLIFrameElement).contentWindow!.postMessage({ target: 'attention-playground', type: 'bogus' }, '*'));
     await waitFor('error', '(m) => /unknown command "bogus"/.test(m.message)');
     // with the controls panel, hide= removes the named control
