@@ -26,8 +26,9 @@ import { runForward } from '../../gpu/timing';
 import type { CompiledPipeline } from '../../gpu/pipelines';
 import type { Extra, GpuInputs, MapRequest, MapWindow, Plan, Shape } from '../types';
 import type { ParamValues } from '../../params/schema';
-import { checkMapRequest } from '../exact/plan';
+import { checkMapRequest } from '../map-request';
 import { castConfig, type CastConfig } from './reference';
+import { INTRA_ROWS, LOGIT_TOKENS, MIX_TOKENS } from './sizes';
 import {
   checkSurrogateShape,
   loadSurrogatesFile,
@@ -61,12 +62,7 @@ export const CAST_UNIFORM = {
 type UniformValues = Record<keyof typeof CAST_UNIFORM, number>;
 const GRID_UNIFORM = { px: 'u32', py: 'u32', sx: 'u32', sy: 'u32' } as const;
 
-/** member rows per intra-cluster workgroup (BR in intra.wgsl) */
-export const INTRA_ROWS = 64;
-/** tokens per mixing workgroup (BT in mix.wgsl) */
-export const MIX_TOKENS = 64;
-/** tokens per logits workgroup (BT in logits.wgsl) */
-export const LOGIT_TOKENS = 64;
+export { INTRA_ROWS, LOGIT_TOKENS, MIX_TOKENS };
 export const NONE = 0xffffffff;
 /** most columns of a pooled map (PMAX in map.wgsl, as the exact map) */
 export const MAP_POOLED_MAX = 2048;

@@ -3,7 +3,7 @@
 import type { AttentionVariant, Cost, Extra, Shape } from '../types';
 import type { ParamSpec, ParamValues } from '../../params/schema';
 import { castReference, effectiveKappa, type CastMode } from './reference';
-import { INTRA_ROWS, LOGIT_TOKENS, MIX_TOKENS, planCast } from './plan';
+import { INTRA_ROWS, LOGIT_TOKENS, MIX_TOKENS } from './sizes';
 import { checkSurrogateShape, loadSurrogatesFile, kmeansSampleSize, pageSurrogates, KMEANS_ITERS } from './surrogates';
 import { formatShape } from '../../workloads/npy';
 
@@ -149,6 +149,7 @@ export const castVariant: AttentionVariant = {
     return notes;
   },
   reference: (x, p) => castReference(x, p),
-  plan: (gpu, shape, p, inputs) => planCast(gpu, shape, p, inputs),
+  // the kernels (WGSL) load with the first plan, not with the registry
+  plan: async (gpu, shape, p, inputs) => (await import('./plan')).planCast(gpu, shape, p, inputs),
   cost: castCost,
 };

@@ -14,7 +14,7 @@
 import type { Cost, Shape } from '../types';
 import { paramCount, type KernelSpec } from './kernels';
 import { archOf, dimOf, type LinearParams } from './params';
-import { chunking, phiFlops, precomputesKeys } from './plan';
+import { chunking, phiFlops, precomputesKeys } from './sizes';
 
 /** The parts of a KernelSpec the cost needs (no weights). */
 export function costSpec(lp: LinearParams, d: number): KernelSpec {

@@ -19,6 +19,10 @@ import type { BindingKind, ShaderSource } from '../../gpu/pipelines';
 import type { Extra, GpuInputs, MapRequest, MapWindow, Plan, Shape } from '../types';
 import { checkMapRequest } from '../map-request';
 import { KERNEL_CODE, type KernelId, type KernelSpec } from './kernels';
+import { chunking, phiFlops, precomputesKeys } from './sizes';
+
+// kept importable from here (the cost model reads them from ./sizes, which loads no WGSL)
+export { chunking, phiFlops, precomputesKeys };
 
 /**
  * Keeps only `kernel`'s blocks of phi.wgsl (`// #if kernel=a,b` … `// #endif`): one feature map
@@ -144,44 +148,6 @@ export function engineSizes(shape: Shape, spec: KernelSpec, wgBytes: number) {
   if (tk < 1 || ft2 < 1) throw tooSmall();
   fmaxAll = Math.max(fmax, fk);
   return { D, dmax, fmax: fmaxAll, dvPad, dv4, ft, t, ftiles, ft2, tk, fk };
-}
-
-/** Chunking of the sequence: non-causal up to 256 chunks; causal chunks of 64·2^k tokens whose prefix states fit `budget` bytes. */
-export function chunking(shape: Shape, D: number, budget: number): { chunkLen: number; chunks: number } {
-  const { n, dv, heads } = shape;
-  if (!shape.causal) {
-    const chunks = Math.min(256, Math.max(1, Math.ceil(n / 256)));
-    const chunkLen = Math.ceil(n / chunks);
-    return { chunkLen, chunks: Math.ceil(n / chunkLen) };
-  }
-  let chunkLen = 64;
-  while (heads * Math.ceil(n / chunkLen) * D * (dv + 1) * 4 > budget && chunkLen < n) chunkLen *= 2;
-  return { chunkLen, chunks: Math.ceil(n / chunkLen) };
-}
-
-/** Whether the forward writes φ(K) to memory first (the feed-forward kernel: see planLinear). */
-export function precomputesKeys(spec: KernelSpec): boolean {
-  return spec.kernel === 'ffk';
-}
-
-/** FLOPs of φ for one token row (all D features), as the kernels evaluate it. */
-export function phiFlops(spec: KernelSpec): number {
-  const { d, dim: D } = spec;
-  switch (spec.kernel) {
-    case 'elu1':
-    case 'relu':
-      return 2 * D;
-    case 'favor':
-      return 2 * D * d + 3 * d + 4 * D;
-    case 'hedgehog':
-      return 2 * D * d + 4 * D;
-    case 'ffk': {
-      const a = spec.arch!;
-      let f = 0;
-      for (let l = 0; l < a.layers; l++) f += 4 * a.features * (l === 0 ? a.d : a.features) + 24 * a.features;
-      return f;
-    }
-  }
 }
 
 /** The kernel's uniform and weights as the shaders read them. */

@@ -3,7 +3,6 @@
 import type { AttentionVariant, Extra, Shape } from '../types';
 import type { ParamValues } from '../../params/schema';
 import { linearReference } from './reference';
-import { planLinear } from './plan';
 import { costSpec, linearCost } from './cost';
 import { archOf, dimOf, linearParamSpecs, linearParams, resolveKernel, resolveKernelSync, validateLinear } from './params';
 import { archLabel, findShipped, getSessionWeights } from './weights';
@@ -79,9 +78,10 @@ export const linearVariant: AttentionVariant = {
   },
   notes,
   reference: (x, p) => linearReference(x, resolveKernelSync(p, x.shape.d), linearParams(p).eps),
+  // the kernels (WGSL) load with the first plan, not with the registry
   plan: async (gpu, shape, p, inputs) => {
     const spec = await resolveKernel(p, shape.d);
-    return planLinear(gpu, shape, spec, linearParams(p).eps, inputs);
+    return (await import('./plan')).planLinear(gpu, shape, spec, linearParams(p).eps, inputs);
   },
   cost: (shape, p) => linearCost(shape, costSpec(linearParams(p), shape.d)),
 };
