@@ -42,6 +42,32 @@ createRoot(root).render(
   </StrictMode>,
 );
 
-// after the first frame is on screen, start fetching the plotting library
-requestAnimationFrame(() => setTimeout(() => void loadPlotly().catch(() => {}), 0));
+/**
+ * Runs `fn` in a task of its own once the page's first content is on screen (the
+ * first-contentful-paint entry), or after `fallbackMs` where there is no paint timing (or the
+ * page is hidden). React renders in tasks of its own after `render()`, so the first animation
+ * frame can come before any content: waiting for that frame is not enough.
+ */
+function afterFirstContentfulPaint(fn: () => void, fallbackMs = 3000): void {
+  let done = false;
+  const go = () => {
+    if (done) return;
+    done = true;
+    setTimeout(fn, 0);
+  };
+  try {
+    const observer = new PerformanceObserver((list) => {
+      if (list.getEntriesByName('first-contentful-paint').length === 0) return;
+      observer.disconnect();
+      go();
+    });
+    observer.observe({ type: 'paint', buffered: true });
+  } catch {
+    // no paint timing: the fallback starts it
+  }
+  setTimeout(go, fallbackMs);
+}
+
+// once the first content is on screen, start fetching the plotting library
+afterFirstContentfulPaint(() => void loadPlotly().catch(() => {}));
 registerServiceWorker();
