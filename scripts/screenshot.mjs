@@ -115,6 +115,35 @@ const shots = [
       await page.locator('[data-testid=recorded-time-chart] .js-plotly-plot').waitFor(LONG);
     },
   },
+  {
+    name: 'stream',
+    file: 'screenshot-stream.png',
+    path: '#v=conys&n=64&d=8',
+    element: '[data-testid=stream-panel]',
+    async run(page) {
+      const panel = page.getByTestId('stream-panel');
+      await panel.waitFor(LONG);
+      await panel.getByLabel('Stream length (tokens)').fill('400');
+      await panel.getByRole('button', { name: 'Play', exact: true }).click();
+      await page.waitForFunction(() => /Step 400 of 400|Stopped/.test(document.querySelector('[data-testid=stream-status]')?.textContent ?? ''), undefined, LONG);
+    },
+  },
+  {
+    name: 'training',
+    file: 'screenshot-training.png',
+    path: '#v=linear&n=64&d=8&kern=ffk&feat=16&lay=1',
+    element: 'section[aria-label^="Linear attention: train the kernel"]',
+    async run(page) {
+      await mapDone(page);
+      const panel = page.getByRole('region', { name: /^Linear attention: train the kernel/ });
+      await panel.getByLabel('Tokens per sequence').fill('32');
+      await panel.getByLabel('Sequences per batch').fill('2');
+      await panel.getByLabel('Steps', { exact: true }).fill('150');
+      await panel.getByRole('button', { name: 'Train', exact: true }).click();
+      // the run of 150 steps is over when Train / Resume are offered again
+      await panel.getByRole('button', { name: 'Resume', exact: true }).waitFor(LONG);
+    },
+  },
   { name: 'tablet', file: 'screenshot-tablet.png', path: '#v=linear&n=128&d=32&kern=elu1', viewport: { width: 820, height: 1180 }, run: mapDone },
 ];
 
@@ -161,7 +190,8 @@ try {
     await shot.run(page);
     await settle(page);
     const path = join(root, 'docs', shot.file);
-    await page.screenshot({ path, fullPage: Boolean(shot.fullPage) || process.env.FULL_PAGE === '1' });
+    if (shot.element) await page.locator(shot.element).first().screenshot({ path });
+    else await page.screenshot({ path, fullPage: Boolean(shot.fullPage) || process.env.FULL_PAGE === '1' });
     console.log(`wrote ${path}`);
     await context.close();
   }
