@@ -46,9 +46,12 @@ self.addEventListener('fetch', (event) => {
     );
     return;
   }
-  // assets: the cache first (file names carry a content hash), then the network (and keep it)
+  // assets: the cache first (file names carry a content hash), then the network (and keep it).
+  // ignoreVary: servers send `Vary: Origin` (Vite's preview does), and a module script's request
+  // carries an Origin header that the precaching request did not — without it no precached
+  // module would ever match, and offline the page would only have what it happened to fetch.
   event.respondWith(
-    caches.match(request, { cacheName: CACHE, ignoreSearch: true }).then(
+    caches.match(request, { cacheName: CACHE, ignoreSearch: true, ignoreVary: true }).then(
       (hit) =>
         hit ||
         fetch(request).then((response) => {
