@@ -6,6 +6,9 @@
 //   node scripts/compare/run.mjs [--n 512,1024,2048] [--trials 5] [--warmup 2]
 //        [--timeout 900] [--impls ours-flash,ours-materialized,ort-jsep,ort-native,tfjs-webgpu]
 //        [--csv docs/data/compare-baselines.csv] [--json out.json] [--log out.log]
+//        [--no-probe] [--no-timestamps] [--no-cpu-reference]
+//   (the last two skip the extra timestamp-query forward of each round and the float64 check,
+//    for one very large forward, e.g. --n 65536 --impls ours-flash --trials 1 --warmup 0)
 //
 // The page is scripts/compare/index.html + compare.ts, served by a Vite dev server rooted at
 // the repository (so /src/... imports and ?raw WGSL imports resolve as in the app).
@@ -30,6 +33,8 @@ function parseArgs(argv) {
     log: join(tmpdir(), `compare-baselines-${Date.now()}.log`),
     headed: false,
     noProbe: false,
+    timestamps: true,
+    cpuReference: true,
   };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i];
@@ -44,6 +49,8 @@ function parseArgs(argv) {
     else if (k === '--log') a.log = resolve(v());
     else if (k === '--headed') a.headed = true;
     else if (k === '--no-probe') a.noProbe = true;
+    else if (k === '--no-timestamps') a.timestamps = false;
+    else if (k === '--no-cpu-reference') a.cpuReference = false;
     else throw new Error(`unknown argument ${k}`);
   }
   if (a.trials < 5 || a.warmup < 2) process.stderr.write('note: the benchmark method asks for ≥ 5 trials and ≥ 2 warm-up runs\n');
@@ -124,7 +131,7 @@ try {
     const t0 = Date.now();
     try {
       const r = await withTimeout(
-        page.evaluate((o) => window.compare.run(o), { n, trials: args.trials, warmup: args.warmup, impls: args.impls }),
+        page.evaluate((o) => window.compare.run(o), { n, trials: args.trials, warmup: args.warmup, impls: args.impls, timestamps: args.timestamps, cpuReference: args.cpuReference }),
         args.timeout * 1000,
         `N = ${n}`,
       );

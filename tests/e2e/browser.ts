@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -64,4 +64,20 @@ export async function launchChromium(): Promise<Browser> {
     );
   }
   return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** Records `p`'s uncaught page errors and console errors into `sink` (each test file's last test asserts on it). */
+export function watchErrors(p: Page, sink: string[]): void {
+  p.on('pageerror', (e) => sink.push(`pageerror: ${e.message}`));
+  p.on('console', (m) => {
+    if (m.type() === 'error') sink.push(`console.error: ${m.text()}`);
+  });
+}
+
+/** A new page of `ctx` at `url`, its errors recorded into `sink`. */
+export async function openPage(ctx: BrowserContext, url: string, sink: string[]): Promise<Page> {
+  const p = await ctx.newPage();
+  watchErrors(p, sink);
+  await p.goto(url);
+  return p;
 }

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { parseCsv } from '../../src/bench/csv';
 import { validateRun, variants } from '../../src/attention/registry';
 import { defaults } from '../../src/params/schema';
-import { launchChromium, serveDist, type Site } from './browser';
+import { launchChromium, openPage, serveDist, watchErrors, type Site } from './browser';
 
 /** generous: the first run compiles pipelines on a CPU-emulated GPU */
 const RUN_TIMEOUT = 120_000;
@@ -19,19 +19,8 @@ let page: Page;
 /** uncaught page errors and console errors, reported by the last test */
 const pageErrors: string[] = [];
 
-function watchErrors(p: Page) {
-  p.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  p.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`);
-  });
-}
 
-async function newPage(hash = ''): Promise<Page> {
-  const p = await context.newPage();
-  watchErrors(p);
-  await p.goto(site.url + hash);
-  return p;
-}
+const newPage = (hash = ''): Promise<Page> => openPage(context, site.url + hash, pageErrors);
 
 /** Rows of cells of the first map panel Plotly has drawn (undefined before one is drawn). */
 async function mapRows(p: Page): Promise<number | undefined> {
@@ -214,7 +203,7 @@ describe('playground', () => {
 
   test('without WebGPU the page says how to get it, and does not crash', async () => {
     const bare = await context.newPage();
-    watchErrors(bare);
+    watchErrors(bare, pageErrors);
     // a browser without the API: navigator.gpu is undefined
     await bare.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }));
     try {

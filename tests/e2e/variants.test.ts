@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { parseCsv } from '../../src/bench/csv';
-import { launchChromium, serveDist, type Site } from './browser';
+import { launchChromium, openPage, serveDist, type Site } from './browser';
 
 const LONG = 180_000;
 
@@ -21,19 +21,8 @@ let context: BrowserContext;
 let dir: string;
 const pageErrors: string[] = [];
 
-function watchErrors(p: Page) {
-  p.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  p.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`);
-  });
-}
 
-async function open(path: string): Promise<Page> {
-  const p = await context.newPage();
-  watchErrors(p);
-  await p.goto(site.url + path);
-  return p;
-}
+const open = (path: string): Promise<Page> => openPage(context, site.url + path, pageErrors);
 
 /** Number of runs of the session (the run bar's count). */
 async function runCount(p: Page): Promise<number> {

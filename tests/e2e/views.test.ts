@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { parseCsv } from '../../src/bench/csv';
 import { variants } from '../../src/attention/registry';
 import { writeNpy } from '../../src/workloads/npy';
-import { launchChromium, serveDist, type Site } from './browser';
+import { launchChromium, openPage, serveDist, watchErrors, type Site } from './browser';
 
 const LONG = 180_000;
 
@@ -23,19 +23,8 @@ let context: BrowserContext;
 let dir: string;
 const pageErrors: string[] = [];
 
-function watchErrors(p: Page) {
-  p.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  p.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`);
-  });
-}
 
-async function open(path: string, ctx = context): Promise<Page> {
-  const p = await ctx.newPage();
-  watchErrors(p);
-  await p.goto(site.url + path);
-  return p;
-}
+const open = (path: string, ctx = context): Promise<Page> => openPage(ctx, site.url + path, pageErrors);
 
 /** The last auto-run is done and its map has `rows` rows. */
 async function runDone(p: Page, rows?: number) {
@@ -167,7 +156,7 @@ afterAll(async () => {
 describe('main thread health', () => {
   test('long tasks during a run and a sweep are measured (the CPU work runs in a worker)', async () => {
     const p = await context.newPage();
-    watchErrors(p);
+    watchErrors(p, pageErrors);
     await p.addInitScript(LONGTASK_OBSERVER);
     await p.goto(`${site.url}#v=nystrom&n=256&d=32&m=16`);
     await runDone(p, 256);
@@ -343,8 +332,20 @@ describe('compare, sweep, CSV, link', () => {
     await page.getByLabel('Points (log grid)').fill('2');
     await page.getByRole('button', { name: 'Run sweep' }).click();
     await page.waitForFunction(() => document.querySelector('[data-testid=sweep-results]')?.getAttribute('data-state') === 'done', undefined, { timeout: LONG });
-    const names = await page.evaluate(() => (document.querySelector('[data-testid=sweep-time-chart] .js-plotly-plot') as HTMLElement & { data: { name: string }[] }).data.map((t) => t.name));
-    expect(names.some((n) => /^Nyström attention — slope -?\d+\.\d\d$/.test(n))).toBe(true);
+    // Plotly draws in a task of its own after the state changes: wait for this sweep's fitted lines
+    const names = await page
+      .waitForFunction(
+        () => {
+          const plot = document.querySelector('[data-testid=sweep-time-chart] .js-plotly-plot') as (HTMLElement & { data?: { name: string }[] }) | null;
+          const n = plot?.data?.map((t) => t.name) ?? [];
+          // (the chart of the cancelled sweep may still be on screen: it can have fewer fitted lines)
+          return n.filter((x) => / — slope /.test(x)).length >= 2 ? n : false;
+        },
+        undefined,
+        { timeout: LONG },
+      )
+      .then((h) => h.jsonValue() as Promise<string[]>);
+    expect(names.some((n) => /^Nyström attention — slope -?\d+\.\d\d$/.test(n)), names.join(" | ")).toBe(true);
     // exact flash is swept itself here, so it is one of the fitted lines (not the extra dashed one)
     expect(names.some((n) => /^Exact softmax attention — slope -?\d+\.\d\d$/.test(n))).toBe(true);
     expect(names.some((n) => n.startsWith('exact (flash)'))).toBe(false);
@@ -360,10 +361,18 @@ describe('compare, sweep, CSV, link', () => {
     expect(await page.getByTestId('sweep-plan').textContent()).toContain('Landmarks m = 2, 8');
     await page.getByRole('button', { name: 'Run sweep' }).click();
     await page.waitForFunction(() => document.querySelector('[data-testid=sweep-results]')?.getAttribute('data-state') === 'done', undefined, { timeout: LONG });
-    const errChart = await page.evaluate(() => {
-      const el = document.querySelector('[data-testid=sweep-error-chart] .js-plotly-plot') as HTMLElement & { data: { x: number[] }[]; layout: { xaxis: { title: { text: string } } } };
-      return { x: el.data[0].x, title: el.layout.xaxis.title.text };
-    });
+    // once Plotly has drawn this sweep (its x axis is the knob), read its points
+    const errChart = await page
+      .waitForFunction(
+        () => {
+          const el = document.querySelector('[data-testid=sweep-error-chart] .js-plotly-plot') as (HTMLElement & { data?: { x: number[] }[]; layout?: { xaxis?: { title?: { text?: string } } } }) | null;
+          const title = el?.layout?.xaxis?.title?.text ?? '';
+          return el?.data?.length && !title.startsWith('N') && !/sequence length/i.test(title) ? { x: el.data[0].x, title } : false;
+        },
+        undefined,
+        { timeout: LONG },
+      )
+      .then((h) => h.jsonValue() as Promise<{ x: number[]; title: string }>);
     expect(errChart.x).toEqual([2, 8]);
     expect(errChart.title).toContain('Landmarks m');
     expect(new URL(page.url()).hash).toContain('sweep=m');
@@ -414,7 +423,7 @@ describe('compare, sweep, CSV, link', () => {
 describe('embed', () => {
   test('chosen panels only, height and results reported to the parent, state set by postMessage', async () => {
     const p = await context.newPage();
-    watchErrors(p);
+    watchErrors(p, pageErrors);
     const src = `${site.url}?embed&panels=map,error&hide=seed#v=exact&n=32&d=8`;
     await p.route(`${site.url}host.html`, (route) =>
       route.fulfill({
@@ -536,7 +545,7 @@ describe('quality', () => {
 describe('without WebGPU', () => {
   test('the page says so plainly and shows recorded results, marked as recorded', async () => {
     const p = await context.newPage();
-    watchErrors(p);
+    watchErrors(p, pageErrors);
     await p.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }));
     await p.goto(site.url);
     await p.getByText('This browser does not expose WebGPU').waitFor();
