@@ -1,6 +1,6 @@
 // The command-line entry (Node + Dawn): the same registry, runner, kernels and CSV writer
 // as the browser. `npm run cli -- <command> …`; see `npm run cli -- help`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { variants, getVariant, findVariant } from '../attention/registry';
 import type { ParamSpec, ParamValues } from '../params/schema';
@@ -11,10 +11,10 @@ import type { MapRequest } from '../attention/types';
 import { resultToRow, EXTRA_COLUMNS } from '../bench/rows';
 import { toCsv } from '../bench/csv';
 import { measureMatmul } from '../bench/matmul';
-import { parseNpy, writeNpy, asAttentionTensor } from '../workloads/npy';
 import { nodeGpuHost } from '../gpu/node';
 import type { GpuHost } from '../gpu/gpu';
 import { GpuError } from '../gpu/errors';
+import { UsageError, fail, readTensor, writeNpyFile } from './common';
 import { cmdStream, HELP_STREAM } from './stream';
 import { cmdTrain, HELP_TRAIN } from './train';
 
@@ -43,12 +43,6 @@ ${HELP_STREAM}
 ${HELP_TRAIN}
 
 Exit status: 0 ok, 1 a run failed, 2 bad arguments or unreadable input.`;
-
-class UsageError extends Error {}
-
-function fail(message: string): never {
-  throw new UsageError(message);
-}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -141,21 +135,6 @@ function parseParam(spec: ParamSpec, raw: string, flag: string): ParamValues[str
   return r.value;
 }
 
-function readTensor(path: string, name: string) {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    fail(`cannot read ${name} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  try {
-    const npy = parseNpy(bytes, path);
-    return { npy, t: asAttentionTensor(npy, path) };
-  } catch (e) {
-    fail((e as Error).message);
-  }
-}
-
 function openHost(): GpuHost {
   return nodeGpuHost((msg) => process.stderr.write(`warning: ${msg}\n`));
 }
@@ -221,23 +200,15 @@ async function cmdRun(args: string[]): Promise<number> {
     process.stderr.write(`error: ${r.message}\n`);
     return r.status === 'invalid' ? 2 : 1;
   }
-  writeNpy32(values.out!, r.output!, v.npy.shape.length === 2 ? [inputs.n, inputs.dv] : [inputs.heads, inputs.n, inputs.dv]);
+  writeNpyFile(values.out!, r.output!, v.npy.shape.length === 2 ? [inputs.n, inputs.dv] : [inputs.heads, inputs.n, inputs.dv]);
   if (values['map-out']) {
     const map = new Float32Array(inputs.heads * n * n);
     for (const w of r.extraMaps!) map.set(w.data, (w.head * n + w.row0) * n);
-    writeNpy32(values['map-out'], map, v.npy.shape.length === 2 ? [n, n] : [inputs.heads, n, n]);
+    writeNpyFile(values['map-out'], map, v.npy.shape.length === 2 ? [n, n] : [inputs.heads, n, n]);
   }
   const err = r.errors ? `; error vs ${r.reference}: rel. Frobenius ${fmt(r.errors.relFro)}, max |Δ| ${fmt(r.errors.maxAbs)}` : '';
   process.stderr.write(`${describe(r)} → ${values.out}${err}\n`);
   return 0;
-}
-
-function writeNpy32(path: string, data: Float32Array, shape: number[]) {
-  try {
-    writeFileSync(path, writeNpy(data, shape));
-  } catch (e) {
-    fail(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 // ------------------------------------------------------------------ bench

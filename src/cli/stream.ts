@@ -1,15 +1,13 @@
 // `cli stream`: runs a streaming method over a whole stream, one token per step, on the GPU
 // (src/stream/engine.ts), and writes the newest token's output of every step with a full window
 // (and, for retroactive methods, the whole window per step). See HELP_STREAM.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { findVariant } from '../attention/registry';
 import { parseValue, defaults, type ParamValues } from '../params/schema';
 import { runParams, WORKLOADS, type WorkloadId } from '../bench/run-params';
-import { parseNpy, writeNpy, asAttentionTensor } from '../workloads/npy';
+import { fail as usage, readTensor, writeNpyFile } from './common';
 import { generateInputs } from '../workloads/generate';
 import { nodeGpuHost } from '../gpu/node';
-import { GpuError } from '../gpu/errors';
 import { StreamEngine, validateStreamConfig, type StreamConfig } from '../stream/engine';
 import { opsExact, opsPerStep, type StreamMethod } from '../stream/ops';
 import { fixedLandmarks } from '../stream/landmarks';
@@ -29,53 +27,12 @@ export const HELP_STREAM = `  stream --variant cosi|core|conys|exact|nystrom --w
       outputs with float64 oracles; --json prints a summary line (time and operations per
       step) on stdout. Progress on stderr.`;
 
-class StreamUsage extends Error {}
-const usage = (msg: string): never => {
-  throw new StreamUsage(msg);
-};
-
 const METHODS: StreamMethod[] = ['cosi', 'core', 'conys', 'exact', 'nystrom'];
-
-function readStreamTensor(path: string, name: string) {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    return usage(`cannot read ${name} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  try {
-    const npy = parseNpy(bytes, path);
-    return { npy, t: asAttentionTensor(npy, path) };
-  } catch (e) {
-    return usage((e as Error).message);
-  }
-}
-
-function write(path: string, data: Float32Array, shape: number[]) {
-  try {
-    writeFileSync(path, writeNpy(data, shape));
-  } catch (e) {
-    usage(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
 
 const fmt = (x: number, digits = 3) => Number(x.toPrecision(digits)).toString();
 
-export async function cmdStream(args: string[]): Promise<number> {
-  try {
-    return await stream(args);
-  } catch (e) {
-    if (e instanceof StreamUsage) {
-      process.stderr.write(`error: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof GpuError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
-}
+/** `stream`: usage errors are UsageError (main.ts reports them, exit status 2). */
+export const cmdStream = (args: string[]): Promise<number> => stream(args);
 
 async function stream(args: string[]): Promise<number> {
   let values;
@@ -124,9 +81,9 @@ async function stream(args: string[]): Promise<number> {
   if (fromFiles) {
     if (!values.q || !values.k || !values.v) usage('give all of --q, --k and --v (or --steps to generate a stream)');
     if (values.steps) usage('give either the stream files (--q/--k/--v) or --steps to generate one, not both');
-    const tq = readStreamTensor(values.q!, 'Q');
-    const tk = readStreamTensor(values.k!, 'K');
-    const tv = readStreamTensor(values.v!, 'V');
+    const tq = readTensor(values.q!, 'Q');
+    const tk = readTensor(values.k!, 'K');
+    const tv = readTensor(values.v!, 'V');
     if (tq.t.heads !== tk.t.heads || tq.t.n !== tk.t.n || tq.t.d !== tk.t.d) usage(`Q and K must have the same shape: Q is ${tq.npy.shape.join('×')}, K is ${tk.npy.shape.join('×')}`);
     if (tv.t.heads !== tq.t.heads || tv.t.n !== tq.t.n) usage(`V must have Q's heads and length: Q is ${tq.npy.shape.join('×')}, V is ${tv.npy.shape.join('×')}`);
     ({ heads: H, n: T, d } = tq.t);
@@ -243,8 +200,8 @@ async function stream(args: string[]): Promise<number> {
   } finally {
     engine.destroy();
   }
-  if (values.out) write(values.out, outNew, v2d ? [rows, dv] : [H, rows, dv]);
-  if (values['out-window'] && outWin) write(values['out-window'], outWin, v2d ? [rows, n, dv] : [H, rows, n, dv]);
+  if (values.out) writeNpyFile(values.out, outNew, v2d ? [rows, dv] : [H, rows, dv]);
+  if (values['out-window'] && outWin) writeNpyFile(values['out-window'], outWin, v2d ? [rows, n, dv] : [H, rows, n, dv]);
 
   // the summary
   const opsShape = { n, d, m: cfg.m, output: cfg.output, landmarks: cfg.landmarks };

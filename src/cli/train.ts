@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { nodeGpuHost } from '../gpu/node';
-import { GpuError } from '../gpu/errors';
+import { fail as usage } from './common';
 import { WORKLOADS } from '../bench/run-params';
 import { parseWeights, weightsToJson, archLabel, type TrainableWeights } from '../attention/linear/weights';
 import { DEFAULT_TRAIN, Trainer, checkTrainConfig, type TrainConfig, type TrainWorkload } from '../train/trainer';
@@ -22,27 +22,8 @@ export const HELP_TRAIN = `  train --kernel ffk|hedgehog --out W.json
       batch ${DEFAULT_TRAIN.batch}, workload ${DEFAULT_TRAIN.workload}; --init continues from saved weights; Ctrl-C stops
       after the current step and writes the weights so far`;
 
-class TrainUsage extends Error {}
-
-function usage(message: string): never {
-  throw new TrainUsage(message);
-}
-
-export async function cmdTrain(args: string[]): Promise<number> {
-  try {
-    return await train(args);
-  } catch (e) {
-    if (e instanceof TrainUsage) {
-      process.stderr.write(`error: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof GpuError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
-}
+/** `train`: usage errors are UsageError (main.ts reports them, exit status 2). */
+export const cmdTrain = (args: string[]): Promise<number> => train(args);
 
 function num(raw: string | undefined, name: string, dflt: number, integer: boolean): number {
   if (raw === undefined) return dflt;

@@ -2,32 +2,16 @@
 // the real adapter: variants listing, `run` on .npy files (including the reference vectors of
 // an independent float64 implementation), `bench` writing a CSV, and one-line errors.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseNpy, writeNpy } from '../../src/workloads/npy';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseNpy } from '../../src/workloads/npy';
 import { parseCsv, CSV_COLUMNS } from '../../src/bench/csv';
 import { exactReference } from '../../src/attention/exact/reference';
+import { cli, root, scratch } from './cli-harness';
 import { expectClose, randomInputs } from './harness';
 import { loadVectorCases } from '../vectors';
 
-const root = resolve(__dirname, '../..');
-const dir = mkdtempSync(join(tmpdir(), 'cli-test-'));
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile('node', [join(root, 'scripts/cli.mjs'), ...args], { cwd: root, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-function save(name: string, data: Float32Array | Float64Array, shape: number[]): string {
-  const p = join(dir, name);
-  writeFileSync(p, writeNpy(data, shape));
-  return p;
-}
+const { dir, save } = scratch('cli-test-');
 
 beforeAll(async () => {
   // builds the bundle when it is missing or stale, so later calls are quick

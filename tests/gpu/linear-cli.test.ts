@@ -3,32 +3,16 @@
 // with those weights), FAVOR+ with a given projection (the independent vector), and one-line
 // errors with exit status 2 for what does not fit.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseNpy, writeNpy, asAttentionTensor } from '../../src/workloads/npy';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseNpy, asAttentionTensor } from '../../src/workloads/npy';
 import { parseWeights } from '../../src/attention/linear/weights';
 import { linearExplicit } from '../../src/attention/linear/reference';
+import { cli, scratch } from './cli-harness';
 import { expectClose, randomInputs } from './harness';
 import { loadVectorCases } from '../vectors';
 
-const root = resolve(__dirname, '../..');
-const dir = mkdtempSync(join(tmpdir(), 'linear-cli-'));
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile('node', [join(root, 'scripts/cli.mjs'), ...args], { cwd: root, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-function save(name: string, data: Float32Array | Float64Array, shape: number[]): string {
-  const p = join(dir, name);
-  writeFileSync(p, writeNpy(data, shape));
-  return p;
-}
+const { dir, save } = scratch('linear-cli-');
 
 beforeAll(async () => {
   const r = await cli(['help']); // builds the bundle when it is stale

@@ -3,27 +3,17 @@
 // files against batch Nyström with those landmarks, a generated stream's JSON summary, and
 // one-line errors.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseNpy, writeNpy } from '../../src/workloads/npy';
 import { exactWindow, nystromWindow, scaleLandmarks, type Stream64 } from '../../src/stream/reference';
 import { opsConysSingleFixed, opsExact } from '../../src/stream/ops';
+import { cli, root, scratch } from './cli-harness';
 import { expectClose } from './harness';
 import { Rng } from '../../src/workloads/rng';
 
-const root = resolve(__dirname, '../..');
-const dir = mkdtempSync(join(tmpdir(), 'stream-cli-'));
+const { dir } = scratch('stream-cli-');
 const vec = (name: string, f: string) => join(root, 'tests/data/vectors', name, f);
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile('node', [join(root, 'scripts/cli.mjs'), ...args], { cwd: root, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 const load = (p: string) => parseNpy(readFileSync(p));
 
