@@ -20,6 +20,8 @@ import { formatNumber } from './format';
 import { useColorScheme } from './use-color-scheme';
 import { usePlotly } from './use-plotly';
 import type { VariantPanelProps } from './variant-panels';
+import { downloadBlob } from './download';
+import { baseLayout } from './plot-style';
 
 /** The fitting runs on a device of its own, opened on the first fit. */
 let fitHost: GpuHost | undefined;
@@ -30,15 +32,7 @@ type FitState =
   | { kind: 'done'; losses: number[]; seconds: number }
   | { kind: 'failed'; message: string; losses: number[] };
 
-function download(name: string, npy: NpyArray) {
-  const blob = new Blob([writeNpy(npy.data, npy.shape) as BlobPart], { type: 'application/octet-stream' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+const download = (name: string, npy: NpyArray) => downloadBlob(name, new Blob([writeNpy(npy.data, npy.shape) as BlobPart], { type: 'application/octet-stream' }));
 
 export default function CastPanel(_props: VariantPanelProps) {
   const variantId = usePlayground((s) => s.variantId);
@@ -132,11 +126,8 @@ export default function CastPanel(_props: VariantPanelProps) {
     return {
       data: [{ type: 'scatter' as const, mode: 'lines+markers' as const, x: losses.map((_, i) => i), y: losses, name: 'loss', line: { width: 2 }, marker: { size: 4 } }],
       layout: {
-        height: 240,
+        ...baseLayout(theme, 240),
         margin: { l: 60, r: 10, t: 10, b: 40 },
-        paper_bgcolor: 'rgba(0,0,0,0)',
-        plot_bgcolor: 'rgba(0,0,0,0)',
-        font: { color: theme.fg },
         xaxis: { title: { text: 'step' }, gridcolor: theme.grid },
         yaxis: { title: { text: 'MSE vs exact' }, type: 'log' as const, gridcolor: theme.grid },
         showlegend: false,

@@ -3,6 +3,7 @@
 import { toCsv } from '../bench/csv';
 import { EXTRA_COLUMNS, resultToRow } from '../bench/rows';
 import type { RunResult } from '../bench/runner';
+import { downloadBlob } from './download';
 
 export const CSV_FILE_NAME = 'attention-runs.csv';
 
@@ -12,15 +13,5 @@ export function resultsToCsv(results: readonly RunResult[]): string {
 
 /** Offers `results` as a download named attention-runs.csv. */
 export function downloadCsv(results: readonly RunResult[]): void {
-  const blob = new Blob([resultsToCsv(results)], { type: 'text/csv;charset=utf-8' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = CSV_FILE_NAME;
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // the download has started from the click; give the browser a moment before freeing the blob
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  downloadBlob(CSV_FILE_NAME, new Blob([resultsToCsv(results)], { type: 'text/csv;charset=utf-8' }));
 }

@@ -18,6 +18,8 @@ import { formatNumber } from './format';
 import { useColorScheme } from './use-color-scheme';
 import { usePlotly } from './use-plotly';
 import type { VariantPanelProps } from './variant-panels';
+import { downloadBlob } from './download';
+import { baseLayout } from './plot-style';
 
 /** Training runs on a device of its own (opened on the first start), so runs of the view never wait for it. */
 let trainHost: GpuHost | undefined;
@@ -34,15 +36,7 @@ let session: Session | undefined;
 
 type Phase = { kind: 'idle' } | { kind: 'starting' } | { kind: 'running'; ctl: AbortController; t0: number; step0: number } | { kind: 'paused' } | { kind: 'failed'; message: string };
 
-function download(name: string, text: string) {
-  const blob = new Blob([text], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+const download = (name: string, text: string) => downloadBlob(name, new Blob([text], { type: 'application/json' }));
 
 /** Makes the view use the session weights (weightsFrom = session), re-running it even if it already did. */
 function showSessionWeights() {
@@ -206,11 +200,8 @@ export default function LinearTrainingPanel(_props: VariantPanelProps) {
         { type: 'scatter' as const, mode: 'lines+markers' as const, name: 'held-out rel. error', x: s.evals.map((e) => e.step), y: s.evals.map((e) => e.relErr), yaxis: 'y2', marker: { size: 6, symbol: 'diamond' as const }, line: { dash: 'dot' as const } },
       ],
       layout: {
-        height: 260,
+        ...baseLayout(theme, 260),
         margin: { l: 60, r: 60, t: 10, b: 40 },
-        paper_bgcolor: 'rgba(0,0,0,0)',
-        plot_bgcolor: 'rgba(0,0,0,0)',
-        font: { color: theme.fg },
         xaxis: { title: { text: 'step' }, gridcolor: theme.grid },
         yaxis: { title: { text: loss === 'ce' ? 'cross-entropy' : 'output MSE' }, gridcolor: theme.grid },
         yaxis2: { title: { text: 'held-out ‖Ô−O‖/‖O‖' }, overlaying: 'y' as const, side: 'right' as const, rangemode: 'tozero' as const },
