@@ -3,11 +3,17 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { serviceWorkerPlugin } from './scripts/vite-plugin-sw.mjs';
+import { wgslPlugin } from './scripts/wgsl-include.mjs';
 
 // One config for the app (default), the Node CLI bundle (`vite build --mode cli`) and the tests.
+// All three load WGSL through the include step (scripts/wgsl-include.mjs): `import x from '….wgsl'`.
+const shaders = fileURLToPath(new URL('./shaders', import.meta.url));
 export default defineConfig(({ mode }) => ({
   base: './',
-  plugins: mode === 'cli' ? [] : [react(), serviceWorkerPlugin(fileURLToPath(new URL('./scripts/sw-template.js', import.meta.url)))],
+  plugins:
+    mode === 'cli'
+      ? [wgslPlugin(shaders)]
+      : [wgslPlugin(shaders), react(), serviceWorkerPlugin(fileURLToPath(new URL('./scripts/sw-template.js', import.meta.url)))],
   // the CPU worker (src/state/cpu-worker.ts) loads the registry on demand: ES module workers split chunks
   worker: { format: 'es' },
   // plotly.js (lazy chunk of the web app) reads Node's `global`; not needed by the CLI or tests
@@ -18,7 +24,7 @@ export default defineConfig(({ mode }) => ({
     mode === 'cli'
       ? {
           // The CLI runs the very same kernels and runner under Node (Dawn): bundle src/cli with
-          // the WGSL inlined (?raw), keep node_modules external.
+          // the WGSL inlined (resolved by the include step), keep node_modules external.
           ssr: 'src/cli/main.ts',
           outDir: 'dist-cli',
           emptyOutDir: true,

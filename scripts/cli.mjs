@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run cli -- …`: (re)builds the Node bundle of src/cli when any source is newer than it,
-// then runs it. The bundle inlines the WGSL (Vite `?raw` imports), so the CLI runs exactly the
+// then runs it. The bundle inlines the WGSL (resolved by the include step, scripts/wgsl-include.mjs), so the CLI runs exactly the
 // kernels the browser runs.
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';

@@ -28,8 +28,9 @@ struct Params {
 const DMAX: u32 = 64u; // @specialize
 const BC: u32 = 64u; // @specialize
 const BR: u32 = 64u;
-// "minus infinity" kept finite: WGSL lets implementations assume no infinities
-const NEG: f32 = -3.0e38;
+
+#include "common/constants.wgsl"
+#include "common/grid.wgsl"
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
@@ -64,7 +65,7 @@ fn main(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) t: u32,
 ) {
-  let g = wid.x + wid.y * nwg.x;
+  let g = groupIndex(wid, nwg);
   if (g >= P.groups) {
     return; // whole workgroup: uniform
   }

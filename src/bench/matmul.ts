@@ -1,11 +1,11 @@
 // The device's own tiled-matmul throughput: the yardstick for every kernel's GFLOP/s.
-import matmulWgsl from '../../shaders/bench/matmul.wgsl?raw';
+import matmulWgsl from '../../shaders/bench/matmul.wgsl';
 import type { Gpu } from '../gpu/gpu';
 import { packUniform } from '../gpu/uniforms';
 import type { Plan } from '../attention/types';
 import { timePlan, type Timing, type TimingOptions } from '../gpu/timing';
 
-const MATMUL = { name: 'bench/matmul', code: matmulWgsl };
+const MATMUL = matmulWgsl;
 const UNIFORM = { m: 'u32', n: 'u32', k: 'u32', tilesN: 'u32', groups: 'u32' } as const;
 
 /** A plan computing C = A·B (A: m×k, B: k×n) with the tiled kernel. */

@@ -103,6 +103,8 @@ export class Gpu {
    */
   maxFlopsPerSubmit: number;
   private readonly free = new Map<string, GPUBuffer[]>();
+  /** buffers handed out by the pool and not yet released: a foreign or second release throws */
+  private readonly handedOut = new Set<GPUBuffer>();
   private readonly listeners = new Set<(e: GpuEvent) => void>();
 
   constructor(
@@ -158,6 +160,7 @@ export class Gpu {
     } else {
       buf = this.device.createBuffer({ label, size: bytes, usage });
     }
+    this.handedOut.add(buf);
     this.bytesInUse += bytes;
     this.peakBytes = Math.max(this.peakBytes, this.bytesInUse);
     return buf;
@@ -178,8 +181,14 @@ export class Gpu {
     return buf;
   }
 
-  /** Returns a buffer to the pool. */
+  /**
+   * Returns a buffer to the pool. Releasing a buffer the pool did not hand out, or one already
+   * released, throws: a double release would hand one buffer to two owners.
+   */
   release(buf: GPUBuffer) {
+    if (!this.handedOut.delete(buf)) {
+      throw new Error(`buffer "${buf.label}" returned to the pool twice, or it never came from this pool`);
+    }
     const key = `${buf.size}|${buf.usage}`;
     let list = this.free.get(key);
     if (!list) this.free.set(key, (list = []));
@@ -188,6 +197,11 @@ export class Gpu {
     this.bytesPooled += buf.size;
     // keep the pool from hoarding: at most 256 MiB of idle buffers
     if (this.bytesPooled > 256 * 1024 ** 2) this.trim();
+  }
+
+  /** number of buffers handed out and not yet released */
+  get buffersInUse(): number {
+    return this.handedOut.size;
   }
 
   /** Destroys every pooled (idle) buffer. */
@@ -221,6 +235,9 @@ export class Gpu {
   // ---------------------------------------------------------------- binding & dispatch
 
   bindGroup(p: CompiledPipeline, label: string, entries: Binding[]): GPUBindGroup {
+    if (entries.length !== p.bindings.length) {
+      throw new Error(`${label}: ${entries.length} buffers bound but ${p.label} declares ${p.bindings.length} bindings (${p.bindings.join(', ')})`);
+    }
     return this.device.createBindGroup({
       label,
       layout: p.layout,

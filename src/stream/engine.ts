@@ -7,10 +7,10 @@
 // step which kernels run (landmark updates, refreshes) and the GPU never waits for the CPU
 // between steps. The tokens of the batch are uploaded once per batch; the newest output of every
 // step (and optionally the whole window) is read back once per batch.
-import streamWgsl from '../../shaders/stream/stream.wgsl?raw';
-import baselineWgsl from '../../shaders/stream/baseline.wgsl?raw';
-import emitWgsl from '../../shaders/stream/emit.wgsl?raw';
-import indirectWgsl from '../../shaders/stream/indirect.wgsl?raw';
+import streamWgsl from '../../shaders/stream/stream.wgsl';
+import baselineWgsl from '../../shaders/stream/baseline.wgsl';
+import emitWgsl from '../../shaders/stream/emit.wgsl';
+import indirectWgsl from '../../shaders/stream/indirect.wgsl';
 import type { Gpu } from '../gpu/gpu';
 import type { CompiledPipeline } from '../gpu/pipelines';
 import { packUniform } from '../gpu/uniforms';
@@ -24,10 +24,10 @@ import { validateStreamConfig, type StreamConfig, type StreamEngineOptions, type
 
 export { STREAM_MAX_D, STREAM_MAX_M, validateStreamConfig, type StreamConfig, type StreamEngineOptions, type StreamTokens, type StreamBatchResult } from './config';
 
-const STREAM = { name: 'stream/stream', code: streamWgsl };
-const BASELINE = { name: 'stream/baseline', code: baselineWgsl };
-const EMIT = { name: 'stream/emit', code: emitWgsl };
-const INDIRECT = { name: 'stream/indirect', code: indirectWgsl };
+const STREAM = streamWgsl;
+const BASELINE = baselineWgsl;
+const EMIT = emitWgsl;
+const INDIRECT = indirectWgsl;
 
 const PARAMS_U = {
   t: 'u32', b: 'u32', wslot: 'u32', slot: 'u32', count: 'u32', n: 'u32', d: 'u32', dv: 'u32', heads: 'u32', m: 'u32',

@@ -6,12 +6,12 @@
 //   backFeatures, weightGrad (∂L/∂θ)                                    (train-back.wgsl)
 //   adam                                                                (train-adam.wgsl)
 // Only the per-row statistics (loss, output error) come back to the CPU each step.
-import commonWgsl from '../../shaders/linear/train-common.wgsl?raw';
-import forwardWgsl from '../../shaders/linear/train-forward.wgsl?raw';
-import lossWgsl from '../../shaders/linear/train-loss.wgsl?raw';
-import gradPhiWgsl from '../../shaders/linear/train-gradphi.wgsl?raw';
-import backWgsl from '../../shaders/linear/train-back.wgsl?raw';
-import adamWgsl from '../../shaders/linear/train-adam.wgsl?raw';
+import commonWgsl from '../../shaders/linear/train-common.wgsl';
+import forwardWgsl from '../../shaders/linear/train-forward.wgsl';
+import lossWgsl from '../../shaders/linear/train-loss.wgsl';
+import gradPhiWgsl from '../../shaders/linear/train-gradphi.wgsl';
+import backWgsl from '../../shaders/linear/train-back.wgsl';
+import adamWgsl from '../../shaders/linear/train-adam.wgsl';
 import type { Gpu } from '../gpu/gpu';
 import { packUniform, pow2Bucket } from '../gpu/uniforms';
 import type { BindingKind, CompiledPipeline } from '../gpu/pipelines';
@@ -152,24 +152,24 @@ export class GpuDistiller {
     const dmax = pow2Bucket(shape.d, 4);
     const fmax = pow2Bucket(Math.max(arch.features, shape.d), 4);
     const defines = { DMAX: dmax, FMAX: fmax, KERNEL: KERNEL_CODE[arch.kernel] };
-    const common = (name: string, code: string) => ({ name: `train/${name}:${arch.kernel}`, code: commonWgsl + '\n' + selectKernel(code, arch.kernel) });
+    const common = (name: string, code: string) => ({ name: `train/${name}:${arch.kernel}`, code: commonWgsl.code + '\n' + selectKernel(code, arch.kernel) });
     const withBoth = (name: string, code: string) => {
-      const s = withPhi(`train-${name}`, commonWgsl + '\n' + code, arch.kernel);
+      const s = withPhi(`train-${name}`, commonWgsl.code + '\n' + code, arch.kernel);
       return { ...s, code: selectKernel(s.code, arch.kernel) };
     };
     const get = (shader: { name: string; code: string }, entryPoint: string, bindings: BindingKind[], defs?: Record<string, number>) =>
       gpu.pipelines.get({ shader, entryPoint, bindings, defines: defs });
     const [pFwd, pKeyMax, pScores, pExact, pRows, pGradS, pGradPhi, pBackF, pWGrad, pAdam] = await Promise.all([
-      get(withBoth('forward', forwardWgsl), 'forward', FWD_IO, defines),
-      get(common('loss', lossWgsl), 'keyMax', LOSS_IO),
-      get(common('loss', lossWgsl), 'scores', LOSS_IO),
-      get(common('loss', lossWgsl), 'exactRows', LOSS_IO),
-      get(common('loss', lossWgsl), 'rowStats', LOSS_IO),
-      get(common('loss', lossWgsl), 'gradScores', LOSS_IO),
-      get(common('gradphi', gradPhiWgsl), 'gradPhi', GPHI_IO),
-      get(withBoth('back', backWgsl), 'backFeatures', BACK_IO, defines),
-      get(withBoth('back', backWgsl), 'weightGrad', BACK_IO, defines),
-      get(common('adam', adamWgsl), 'adam', ADAM_IO),
+      get(withBoth('forward', forwardWgsl.code), 'forward', FWD_IO, defines),
+      get(common('loss', lossWgsl.code), 'keyMax', LOSS_IO),
+      get(common('loss', lossWgsl.code), 'scores', LOSS_IO),
+      get(common('loss', lossWgsl.code), 'exactRows', LOSS_IO),
+      get(common('loss', lossWgsl.code), 'rowStats', LOSS_IO),
+      get(common('loss', lossWgsl.code), 'gradScores', LOSS_IO),
+      get(common('gradphi', gradPhiWgsl.code), 'gradPhi', GPHI_IO),
+      get(withBoth('back', backWgsl.code), 'backFeatures', BACK_IO, defines),
+      get(withBoth('back', backWgsl.code), 'weightGrad', BACK_IO, defines),
+      get(common('adam', adamWgsl.code), 'adam', ADAM_IO),
     ]);
     const { heads, n } = shape;
     const rows = 2 * heads * n;

@@ -12,12 +12,12 @@
 //   ∂L/∂S_c = (Σ_i ∂L/∂A_q[i,c]·q_i + Σ_{j∈I_c} ∂L/∂A_k[j,c]·k_j)/τ,
 // and one Adam step. castFitGrad64 is the float64 form (tested against finite differences);
 // fitSurrogates runs it on the GPU (shaders/cast/fit-*.wgsl).
-import fitPrepWgsl from '../../../shaders/cast/fit-prep.wgsl?raw';
-import fitTokenWgsl from '../../../shaders/cast/fit-token.wgsl?raw';
-import fitSummaryWgsl from '../../../shaders/cast/fit-summary.wgsl?raw';
-import fitKeyWgsl from '../../../shaders/cast/fit-key.wgsl?raw';
-import fitSurrogateWgsl from '../../../shaders/cast/fit-surrogate.wgsl?raw';
-import fitAdamWgsl from '../../../shaders/cast/fit-adam.wgsl?raw';
+import fitPrepWgsl from '../../../shaders/cast/fit-prep.wgsl';
+import fitTokenWgsl from '../../../shaders/cast/fit-token.wgsl';
+import fitSummaryWgsl from '../../../shaders/cast/fit-summary.wgsl';
+import fitKeyWgsl from '../../../shaders/cast/fit-key.wgsl';
+import fitSurrogateWgsl from '../../../shaders/cast/fit-surrogate.wgsl';
+import fitAdamWgsl from '../../../shaders/cast/fit-adam.wgsl';
 import type { Gpu } from '../../gpu/gpu';
 import { packUniform, pow2Bucket } from '../../gpu/uniforms';
 import { runForward } from '../../gpu/timing';
@@ -129,12 +129,12 @@ const FIT_UNIFORM = {
 } as const;
 
 const FIT_SHADERS = {
-  prep: { name: 'cast/fit-prep', code: fitPrepWgsl },
-  token: { name: 'cast/fit-token', code: fitTokenWgsl },
-  summary: { name: 'cast/fit-summary', code: fitSummaryWgsl },
-  key: { name: 'cast/fit-key', code: fitKeyWgsl },
-  surrogate: { name: 'cast/fit-surrogate', code: fitSurrogateWgsl },
-  adam: { name: 'cast/fit-adam', code: fitAdamWgsl },
+  prep: fitPrepWgsl,
+  token: fitTokenWgsl,
+  summary: fitSummaryWgsl,
+  key: fitKeyWgsl,
+  surrogate: fitSurrogateWgsl,
+  adam: fitAdamWgsl,
 };
 
 export interface FitOptions {

@@ -9,15 +9,15 @@
 // Nothing is N×N: the largest buffers are N_c×N (logits, A_g, member slots) and N_c×κ×dv (Y).
 // The surrogates S are fixed before encoding (surrogates.ts): k-means reads a sample of K
 // (or Q and K) back from the GPU while the plan is built — never in the middle of a forward.
-import logitsWgsl from '../../../shaders/cast/logits.wgsl?raw';
-import softmaxWgsl from '../../../shaders/cast/softmax.wgsl?raw';
-import selectWgsl from '../../../shaders/cast/select.wgsl?raw';
-import controlWgsl from '../../../shaders/cast/control.wgsl?raw';
-import summaryWgsl from '../../../shaders/cast/summary.wgsl?raw';
-import intraWgsl from '../../../shaders/cast/intra.wgsl?raw';
-import mixWgsl from '../../../shaders/cast/mix.wgsl?raw';
-import mapWgsl from '../../../shaders/cast/map.wgsl?raw';
-import statsWgsl from '../../../shaders/cast/stats.wgsl?raw';
+import logitsWgsl from '../../../shaders/cast/logits.wgsl';
+import softmaxWgsl from '../../../shaders/cast/softmax.wgsl';
+import selectWgsl from '../../../shaders/cast/select.wgsl';
+import controlWgsl from '../../../shaders/cast/control.wgsl';
+import summaryWgsl from '../../../shaders/cast/summary.wgsl';
+import intraWgsl from '../../../shaders/cast/intra.wgsl';
+import mixWgsl from '../../../shaders/cast/mix.wgsl';
+import mapWgsl from '../../../shaders/cast/map.wgsl';
+import statsWgsl from '../../../shaders/cast/stats.wgsl';
 import type { Gpu } from '../../gpu/gpu';
 import { foldGrid } from '../../gpu/gpu';
 import { packUniform, pow2Bucket } from '../../gpu/uniforms';
@@ -40,15 +40,15 @@ import {
 } from './surrogates';
 
 export const SHADERS = {
-  logits: { name: 'cast/logits', code: logitsWgsl },
-  softmax: { name: 'cast/softmax', code: softmaxWgsl },
-  select: { name: 'cast/select', code: selectWgsl },
-  control: { name: 'cast/control', code: controlWgsl },
-  summary: { name: 'cast/summary', code: summaryWgsl },
-  intra: { name: 'cast/intra', code: intraWgsl },
-  mix: { name: 'cast/mix', code: mixWgsl },
-  map: { name: 'cast/map', code: mapWgsl },
-  stats: { name: 'cast/stats', code: statsWgsl },
+  logits: logitsWgsl,
+  softmax: softmaxWgsl,
+  select: selectWgsl,
+  control: controlWgsl,
+  summary: summaryWgsl,
+  intra: intraWgsl,
+  mix: mixWgsl,
+  map: mapWgsl,
+  stats: statsWgsl,
 };
 
 /** The uniform every CAST kernel reads (same field order as `struct Params` in shaders/cast). */

@@ -1,8 +1,8 @@
 // GPU plan of exact attention: the flash kernel (timed baseline), the materialized
 // three-kernel path (for comparison), and the map kernels (display).
-import flashWgsl from '../../../shaders/exact/flash.wgsl?raw';
-import mapWgsl from '../../../shaders/exact/map.wgsl?raw';
-import materializedWgsl from '../../../shaders/exact/materialized.wgsl?raw';
+import flashWgsl from '../../../shaders/exact/flash.wgsl';
+import mapWgsl from '../../../shaders/exact/map.wgsl';
+import materializedWgsl from '../../../shaders/exact/materialized.wgsl';
 import type { Gpu } from '../../gpu/gpu';
 import { packUniform, pow2Bucket } from '../../gpu/uniforms';
 import { GpuError } from '../../gpu/errors';
@@ -13,13 +13,13 @@ import { checkMapRequest } from '../map-request';
 // kept importable from here while other variants still import it from this module
 export { checkMapRequest };
 
-export const FLASH = { name: 'exact/flash', code: flashWgsl };
-export const MAP = { name: 'exact/map', code: mapWgsl };
-export const MATERIALIZED = { name: 'exact/materialized', code: materializedWgsl };
+export const FLASH = flashWgsl;
+export const MAP = mapWgsl;
+export const MATERIALIZED = materializedWgsl;
 
 /** query rows per flash workgroup (BR in flash.wgsl; the cost model in variant.ts assumes it too) */
 export const FLASH_ROWS = 64;
-if (!/const BR: u32 = 64u;/.test(flashWgsl)) throw new Error('flash.wgsl BR differs from FLASH_ROWS');
+if (!/const BR: u32 = 64u;/.test(flashWgsl.code)) throw new Error('flash.wgsl BR differs from FLASH_ROWS');
 
 const FLASH_UNIFORM = {
   n: 'u32', d: 'u32', dv: 'u32', heads: 'u32', causal: 'u32', block0: 'u32', blocks: 'u32', groups: 'u32', scale: 'f32',

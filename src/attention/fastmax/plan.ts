@@ -2,12 +2,12 @@
 // chunked key moments, their reduction (split-N) or exclusive scan (causal), the per-query
 // numerator/denominator, and the division (+ the explicit intra-chunk terms when causal).
 // Shaders: shaders/fastmax/*.wgsl; the layout (features, chunks, tiles): layout.ts.
-import prepWgsl from '../../../shaders/fastmax/prep.wgsl?raw';
-import stateWgsl from '../../../shaders/fastmax/state.wgsl?raw';
-import scanWgsl from '../../../shaders/fastmax/scan.wgsl?raw';
-import queryWgsl from '../../../shaders/fastmax/query.wgsl?raw';
-import finalizeWgsl from '../../../shaders/fastmax/finalize.wgsl?raw';
-import mapWgsl from '../../../shaders/fastmax/map.wgsl?raw';
+import prepWgsl from '../../../shaders/fastmax/prep.wgsl';
+import stateWgsl from '../../../shaders/fastmax/state.wgsl';
+import scanWgsl from '../../../shaders/fastmax/scan.wgsl';
+import queryWgsl from '../../../shaders/fastmax/query.wgsl';
+import finalizeWgsl from '../../../shaders/fastmax/finalize.wgsl';
+import mapWgsl from '../../../shaders/fastmax/map.wgsl';
 import type { Gpu } from '../../gpu/gpu';
 import type { BindingKind, CompiledPipeline } from '../../gpu/pipelines';
 import { packUniform } from '../../gpu/uniforms';
@@ -19,12 +19,12 @@ import { fastmaxFlopTerms } from './cost';
 import { positivity, type FastmaxParams } from './reference';
 
 export const SHADERS = {
-  prep: { name: 'fastmax/prep', code: prepWgsl },
-  state: { name: 'fastmax/state', code: stateWgsl },
-  scan: { name: 'fastmax/scan', code: scanWgsl },
-  query: { name: 'fastmax/query', code: queryWgsl },
-  finalize: { name: 'fastmax/finalize', code: finalizeWgsl },
-  map: { name: 'fastmax/map', code: mapWgsl },
+  prep: prepWgsl,
+  state: stateWgsl,
+  scan: scanWgsl,
+  query: queryWgsl,
+  finalize: finalizeWgsl,
+  map: mapWgsl,
 };
 
 /** The Params struct shared by every fastmax shader, in declaration order. */

@@ -6,12 +6,12 @@
 //   causal:     kvPartial → prefixStates (exclusive prefix over chunks, in place)
 //               → outC (prefix state of the row's chunk + intra-chunk lower triangle)
 // Work is split into parts (one submit each) of at most gpu.maxFlopsPerSubmit.
-import phiWgsl from '../../../shaders/linear/phi.wgsl?raw';
-import kvWgsl from '../../../shaders/linear/kv.wgsl?raw';
-import reduceWgsl from '../../../shaders/linear/reduce.wgsl?raw';
-import outWgsl from '../../../shaders/linear/out.wgsl?raw';
-import featuresWgsl from '../../../shaders/linear/features.wgsl?raw';
-import mapWgsl from '../../../shaders/linear/map.wgsl?raw';
+import phiWgsl from '../../../shaders/linear/phi.wgsl';
+import kvWgsl from '../../../shaders/linear/kv.wgsl';
+import reduceWgsl from '../../../shaders/linear/reduce.wgsl';
+import outWgsl from '../../../shaders/linear/out.wgsl';
+import featuresWgsl from '../../../shaders/linear/features.wgsl';
+import mapWgsl from '../../../shaders/linear/map.wgsl';
 import type { Gpu } from '../../gpu/gpu';
 import { packUniform, pow2Bucket } from '../../gpu/uniforms';
 import { GpuError } from '../../gpu/errors';
@@ -70,11 +70,11 @@ export function unrolled(s: ShaderSource, values: Record<string, number>): Shade
 
 /** A linear shader with phi.wgsl in front, both reduced to one kernel's blocks. */
 export function withPhi(name: string, code: string, kernel: KernelId): ShaderSource {
-  return { name: `linear/${name}:${kernel}`, code: selectKernel(phiWgsl + '\n' + code, kernel) };
+  return { name: `linear/${name}:${kernel}`, code: selectKernel(phiWgsl.code + '\n' + code, kernel) };
 }
 
-export const REDUCE = { name: 'linear/reduce', code: reduceWgsl };
-export const MAP = { name: 'linear/map', code: mapWgsl };
+export const REDUCE = reduceWgsl;
+export const MAP = mapWgsl;
 
 export const K_UNIFORM = {
   d: 'u32', dim: 'u32', m: 'u32', layers: 'u32', xscale: 'f32', logc: 'f32', kside: 'u32', hyp: 'u32',
@@ -242,10 +242,10 @@ export async function planLinear(gpu: Gpu, shape: Shape, spec: KernelSpec, eps: 
   // invocation needing a slice of a key's features would recompute the hidden blocks
   const pre = precomputesKeys(spec) ? 1 : 0;
   const [pKv, pRed, pOut, pFeat] = await Promise.all([
-    gpu.pipelines.get({ shader: unrolled(withPhi('kv', kvWgsl, spec.kernel), { RF: (sz.ft * sz.dv4) / WG, ZR: Math.ceil(sz.ft / WG), DMAX: sz.dmax }), entryPoint: 'kvPartial', bindings: KV_IO, defines: { ...defs, DV4: sz.dv4, FT: sz.ft, T: sz.t, PRE: pre } }),
+    gpu.pipelines.get({ shader: unrolled(withPhi('kv', kvWgsl.code, spec.kernel), { RF: (sz.ft * sz.dv4) / WG, ZR: Math.ceil(sz.ft / WG), DMAX: sz.dmax }), entryPoint: 'kvPartial', bindings: KV_IO, defines: { ...defs, DV4: sz.dv4, FT: sz.ft, T: sz.t, PRE: pre } }),
     gpu.pipelines.get({ shader: REDUCE, entryPoint: causal ? 'prefixStates' : 'reduceStates', bindings: R_IO }),
-    gpu.pipelines.get({ shader: unrolled(withPhi('out', outWgsl, spec.kernel), { DV4: sz.dv4, DMAX: sz.dmax }), entryPoint: causal ? 'outC' : 'outNC', bindings: O_IO, defines: { ...defs, DV4: sz.dv4, FT2: sz.ft2, TK: sz.tk, FK: sz.fk, PRE: pre } }),
-    pre ? gpu.pipelines.get({ shader: unrolled(withPhi('features', featuresWgsl, spec.kernel), { DMAX: sz.dmax }), entryPoint: 'features', bindings: F_IO, defines: defs }) : undefined,
+    gpu.pipelines.get({ shader: unrolled(withPhi('out', outWgsl.code, spec.kernel), { DV4: sz.dv4, DMAX: sz.dmax }), entryPoint: causal ? 'outC' : 'outNC', bindings: O_IO, defines: { ...defs, DV4: sz.dv4, FT2: sz.ft2, TK: sz.tk, FK: sz.fk, PRE: pre } }),
+    pre ? gpu.pipelines.get({ shader: unrolled(withPhi('features', featuresWgsl.code, spec.kernel), { DMAX: sz.dmax }), entryPoint: 'features', bindings: F_IO, defines: defs }) : undefined,
   ]);
 
   const phi = phiFlops(spec);
@@ -356,7 +356,7 @@ async function readLinearMap(gpu: Gpu, shape: Shape, spec: KernelSpec, inputs: G
   const mapPipe = (entryPoint: string) =>
     gpu.pipelines.get({ shader: MAP, entryPoint, bindings: M_IO, defines: { FQ: fq, MAXPCOLS: entryPoint === 'pooled' ? pcolsMax : 4 } });
   const [pFeat, pMax, pSums, pLast] = await Promise.all([
-    gpu.pipelines.get({ shader: unrolled(withPhi('features', featuresWgsl, spec.kernel), { DMAX: sz.dmax }), entryPoint: 'features', bindings: F_IO, defines: defs }),
+    gpu.pipelines.get({ shader: unrolled(withPhi('features', featuresWgsl.code, spec.kernel), { DMAX: sz.dmax }), entryPoint: 'features', bindings: F_IO, defines: defs }),
     mapPipe('keyMax'),
     mapPipe('rowSums'),
     mapPipe(pooled ? 'pooled' : 'writeRows'),

@@ -4,18 +4,18 @@
 // A Step is one dispatch with a FLOP estimate; long products are cut into several steps
 // (ranges of workgroups, `g0`) so that `packParts` can keep each submit within
 // gpu.maxFlopsPerSubmit.
-import matmulWgsl from '../../../shaders/nystrom/matmul.wgsl?raw';
-import softmaxWgsl from '../../../shaders/nystrom/softmax.wgsl?raw';
-import landmarksWgsl from '../../../shaders/nystrom/landmarks.wgsl?raw';
-import pinvWgsl from '../../../shaders/nystrom/pinv.wgsl?raw';
+import matmulWgsl from '../../../shaders/nystrom/matmul.wgsl';
+import softmaxWgsl from '../../../shaders/nystrom/softmax.wgsl';
+import landmarksWgsl from '../../../shaders/nystrom/landmarks.wgsl';
+import pinvWgsl from '../../../shaders/nystrom/pinv.wgsl';
 import type { Gpu } from '../../gpu/gpu';
 import type { CompiledPipeline } from '../../gpu/pipelines';
 import { packUniform } from '../../gpu/uniforms';
 
-export const MATMUL = { name: 'nystrom/matmul', code: matmulWgsl };
-export const SOFTMAX = { name: 'nystrom/softmax', code: softmaxWgsl };
-export const LANDMARKS = { name: 'nystrom/landmarks', code: landmarksWgsl };
-export const PINV = { name: 'nystrom/pinv', code: pinvWgsl };
+export const MATMUL = matmulWgsl;
+export const SOFTMAX = softmaxWgsl;
+export const LANDMARKS = landmarksWgsl;
+export const PINV = pinvWgsl;
 
 const MATMUL_U = {
   rows: 'u32', inner: 'u32', cols: 'u32', xOff: 'u32', yOff: 'u32', cOff: 'u32', xStride: 'u32', yStride: 'u32', cStride: 'u32',
