@@ -1,6 +1,7 @@
-// Every variant the playground knows. The UI, the CLI, the URL and the CSV are generic over
-// this list: adding a variant here is all it takes to make it appear everywhere.
-import type { AttentionVariant, Shape } from './types';
+// Every variant the playground knows. The UI, the CLI, the URL, the CSV and the conformance
+// tests are generic over this list: adding a variant here is all it takes to make it appear
+// everywhere. This file and the variants' own folders are the only places that name a variant.
+import type { AttentionVariant, Shape, VariantCommand } from './types';
 import { checkValues, defaults, type ParamValues } from '../params/schema';
 import { exactVariant } from './exact/variant';
 import { linearVariant } from './linear/variant';
@@ -9,7 +10,38 @@ import { cosiVariant, coreVariant, conysVariant } from './continual/variants';
 import { fastmaxVariant } from './fastmax/variant';
 import { castVariant } from './cast/variant';
 
-export const variants: readonly AttentionVariant[] = [exactVariant, nystromVariant, fastmaxVariant, castVariant, linearVariant, cosiVariant, coreVariant, conysVariant];
+const list: AttentionVariant[] = [exactVariant, nystromVariant, fastmaxVariant, castVariant, linearVariant, cosiVariant, coreVariant, conysVariant];
+
+/** The registered variants, in the order the UI lists them. */
+export const variants: readonly AttentionVariant[] = list;
+
+/**
+ * The baseline every variant's error and speed are measured against (exact softmax attention,
+ * its flash kernel): the page's default variant and the reference of sweeps and comparisons.
+ */
+export const baseline: AttentionVariant = exactVariant;
+
+/** Parameters that select the baseline's timed kernel (the flash kernel, not the materialized path). */
+export const baselineTimedParams = { impl: 'flash' } as const;
+
+/** Adds a variant (a test fixture, a plug-in) to the registry; its id must be new. */
+export function registerVariant(v: AttentionVariant): void {
+  if (findVariant(v.id)) throw new Error(`a variant with id "${v.id}" is already registered`);
+  list.push(v);
+}
+
+/** Every variant's own CLI commands, once each (a family may share one command object). */
+export function variantCommands(): VariantCommand[] {
+  const out: VariantCommand[] = [];
+  for (const v of list) {
+    for (const c of v.commands ?? []) {
+      const same = out.find((o) => o.name === c.name);
+      if (same && same !== c) throw new Error(`two variants define a CLI command "${c.name}"`);
+      if (!same) out.push(c);
+    }
+  }
+  return out;
+}
 
 export function findVariant(id: string): AttentionVariant | undefined {
   return variants.find((v) => v.id === id);

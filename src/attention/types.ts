@@ -1,6 +1,8 @@
-// The variant contract (DESIGN.md "The variant contract"). Everything outside a variant's
-// folder — UI controls, URL keys, CSV columns, CLI flags, validation — is generic over it.
-import type { Gpu } from '../gpu/gpu';
+// The variant contract (docs/architecture.md "The variant contract"). Everything outside a
+// variant's folder — UI controls and panels, URL keys, CSV columns, CLI flags and commands,
+// validation, the conformance tests — is generic over it.
+import type { ComponentType } from 'react';
+import type { Gpu, GpuHost } from '../gpu/gpu';
 import type { ParamSpec, ParamValues } from '../params/schema';
 
 /** Per-run problem shape. Tensors are laid out H×N×d row-major (head-major). */
@@ -104,7 +106,65 @@ export interface Plan {
 export interface VariantSupports {
   causal: boolean;
   map: boolean;
-  stream?: boolean;
+}
+
+/**
+ * The bytes of the files that file-type parameters name, keyed by the parameter's value: a
+ * path on the command line (read by the CLI), a picked file's name in the page (its file
+ * picker). Variants never read files themselves.
+ */
+export type FileMap = ReadonlyMap<string, Uint8Array>;
+
+/**
+ * Elementwise tolerance of a GPU output (f32) against the float64 reference:
+ * |gpu − ref| ≤ abs·S + rel·|ref|, with S = 1 (`absScale` 'one'), max|ref| ('max-abs') or the
+ * RMS of ref ('rms'): approximations whose outputs are sums of many terms are judged relative
+ * to the output's magnitude. Each variant's value is the one its own GPU tests hold it to.
+ */
+export interface Tolerance {
+  abs: number;
+  rel: number;
+  absScale: 'one' | 'max-abs' | 'rms';
+}
+
+/** Props of a variant's own panel in the page. */
+export interface VariantPanelProps {
+  variantId: string;
+}
+
+/** A panel of the variant's own (a stream player, a training loop…), loaded only when shown. */
+export interface VariantPanel {
+  title: string;
+  load: () => Promise<{ default: ComponentType<VariantPanelProps> }>;
+}
+
+/**
+ * What the CLI gives a variant's command: argument parsing, files, output and the GPU. The
+ * command module itself imports nothing of Node, so it can live in the variant's folder next to
+ * code the page bundles.
+ */
+export interface CliHost {
+  /** node:util parseArgs (strict, no positionals); a bad flag is a usage error (exit 2) */
+  parseArgs<O extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; default?: string | boolean | string[] | boolean[] }>>(
+    args: string[],
+    options: O,
+  ): { values: { [K in keyof O]?: O[K]['type'] extends 'boolean' ? (O[K]['multiple'] extends true ? boolean[] : boolean) : O[K]['multiple'] extends true ? string[] : string } };
+  readFile(path: string, what: string): Uint8Array;
+  writeFile(path: string, data: string | Uint8Array): void;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** the device, opened on first use (Dawn in Node) */
+  gpu(): GpuHost;
+  /** bad arguments or input: prints `error: message` and exits with 2 */
+  usage(message: string): never;
+}
+
+/** A command of the variant's own (`npm run cli -- NAME …`), listed by `cli help`. */
+export interface VariantCommand {
+  name: string;
+  /** the usage block shown by `cli help` */
+  help: string;
+  load: () => Promise<{ run(args: string[], host: CliHost): Promise<number> }>;
 }
 
 export interface AttentionVariant {
@@ -115,12 +175,19 @@ export interface AttentionVariant {
   params: ParamSpec[];
   supports: VariantSupports;
   /** Human-readable problems with this shape/params; [] = ok. */
-  validate(shape: Shape, p: ParamValues): string[];
+  validate(shape: Shape, p: ParamValues, files?: FileMap): string[];
   /** Things the user should know about this configuration before running (shown by the controls). */
   notes?(shape: Shape, p: ParamValues): Extra[];
   /** Further references the output is compared with, besides exact softmax attention. */
   altReferences?: AltReference[];
-  reference(x: Inputs64, p: ParamValues): ReferenceResult;
-  plan(gpu: Gpu, shape: Shape, p: ParamValues, inputs: GpuInputs): Promise<Plan>;
+  /** the float64 CPU reference of this variant (what its GPU plan must match within `tolerance`) */
+  reference(x: Inputs64, p: ParamValues, files?: FileMap): ReferenceResult;
+  plan(gpu: Gpu, shape: Shape, p: ParamValues, inputs: GpuInputs, files?: FileMap): Promise<Plan>;
   cost(shape: Shape, p: ParamValues): Cost;
+  /** How far the GPU plan may be from `reference`; the conformance suite holds every variant to its own. */
+  tolerance: Tolerance;
+  /** the variant's own panels in the page, below the generic ones */
+  panels?: VariantPanel[];
+  /** the variant's own CLI commands (a family of variants may share one command object) */
+  commands?: VariantCommand[];
 }

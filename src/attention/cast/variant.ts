@@ -101,6 +101,7 @@ export const castVariant: AttentionVariant = {
   summary: 'Tokens join clusters by their affinity to N_c surrogate tokens; exact attention inside each cluster, cluster summaries outside, mixed by softmax(Q·Sᵀ/√d).',
   params: castParams,
   supports: { causal: false, map: true },
+  tolerance: { abs: 1e-5, rel: 1e-4, absScale: 'one' },
   validate(shape: Shape, p: ParamValues) {
     const errs: string[] = [];
     const nc = num(p, 'clusters');

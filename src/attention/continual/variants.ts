@@ -149,7 +149,8 @@ export const cosiVariant: AttentionVariant = {
   label: 'CoSi (continual single-output attention)',
   summary: 'Streaming exact attention for the newest token: ring buffers of K and V, y_t = softmax(q̂_t·K_Wᵀ)·V_W; 2Nd + 2d multiplications per step.',
   params: [],
-  supports: { causal: false, map: false, stream: true },
+  supports: { causal: false, map: false },
+  tolerance: { abs: 1e-4, rel: 0, absScale: 'max-abs' },
   validate: (shape) => commonValidate(shape),
   notes: (shape, p) => [opsNote('cosi', shape, p), batchNote],
   reference: (x) => ({ out: exactReference(x, { withMap: false }).out }),
@@ -162,7 +163,8 @@ export const coreVariant: AttentionVariant = {
   label: 'CoRe (continual retroactive attention)',
   summary: 'Streaming exact attention for the whole window: running row sums and A·V rows updated by the leaving and the arriving key; 7Nd + 2N − 3d multiplications per step.',
   params: [refreshParam, guardParam],
-  supports: { causal: false, map: false, stream: true },
+  supports: { causal: false, map: false },
+  tolerance: { abs: 1e-4, rel: 0, absScale: 'max-abs' },
   validate: (shape) => commonValidate(shape),
   notes: (shape, p) => [opsNote('core', shape, p), batchNote],
   reference: (x) => ({ out: exactReference(x, { withMap: false }).out }),
@@ -175,7 +177,8 @@ export const conysVariant: AttentionVariant = {
   label: 'Continual Nyström attention',
   summary: 'Streaming Nyström attention: U = Δ·V and δ updated by the leaving and arriving key, landmarks fixed (k-means) or continual (block means); 8dm + m² + 6m multiplications per step (single output, fixed).',
   params: [outputParam, landmarksParam, conysM, itersParam, refreshParam, guardParam, calibParam, kseedParam, qlandParam, klandParam],
-  supports: { causal: false, map: false, stream: true },
+  supports: { causal: false, map: false },
+  tolerance: { abs: 1e-4, rel: 0, absScale: 'max-abs' },
   validate(shape, p) {
     const errs = commonValidate(shape);
     const cfg = streamConfigOf('conys', shape, p);

@@ -45,6 +45,7 @@ export const exactVariant: AttentionVariant = {
     },
   ],
   supports: { causal: true, map: true },
+  tolerance: { abs: 1e-5, rel: 1e-4, absScale: 'one' },
   validate(shape: Shape, p: ParamValues) {
     const errs: string[] = [];
     if (shape.d > MAX_HEAD_DIM || shape.dv > MAX_HEAD_DIM) {

@@ -94,6 +94,7 @@ export const fastmaxVariant: AttentionVariant = {
     },
   ],
   supports: { causal: true, map: true },
+  tolerance: { abs: 1e-5, rel: 0, absScale: 'max-abs' },
   validate(shape, pv) {
     const errs: string[] = [];
     if (shape.d > MAX_HEAD_DIM || shape.dv > MAX_HEAD_DIM) {

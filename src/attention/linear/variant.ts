@@ -54,6 +54,7 @@ export const linearVariant: AttentionVariant = {
   summary: 'φ(Q)(φ(K)ᵀV) normalized by φ(Q)Σφ(K): O(N·D·d) time and O(D·d) state, with elu+1, ReLU, FAVOR+, Hedgehog or a trainable feed-forward kernel φ.',
   params: linearParamSpecs,
   supports: { causal: true, map: true },
+  tolerance: { abs: 1e-5, rel: 1e-5, absScale: 'rms' },
   validate(shape: Shape, p: ParamValues) {
     let lp;
     try {

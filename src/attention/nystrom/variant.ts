@@ -41,6 +41,7 @@ export const nystromVariant: AttentionVariant = {
   summary: 'Softmax attention through m landmarks (segment means): F·pinv(A)·B·V with an iterative pseudo-inverse; O(N·m·d).',
   params: [landmarkParam, itersParam],
   supports: { causal: false, map: true },
+  tolerance: { abs: 1e-4, rel: 0, absScale: 'max-abs' },
   validate(shape: Shape, p: ParamValues) {
     const errs: string[] = [];
     const m = Number(p.m);
