@@ -8,10 +8,10 @@ import { runParams, WORKLOADS, type WorkloadId } from '../bench/run-params';
 import { fail as usage, readTensor, writeNpyFile } from './common';
 import { generateInputs } from '../workloads/generate';
 import { nodeGpuHost } from '../gpu/node';
-import { StreamEngine, validateStreamConfig, type StreamConfig } from '../stream/engine';
-import { opsExact, opsPerStep, type StreamMethod } from '../stream/ops';
-import { fixedLandmarks } from '../stream/landmarks';
-import { exactNewest, nystromWindow, continualLandmarksAt, scaleLandmarks, windowOf, type Stream64 } from '../stream/reference';
+import { StreamEngine, validateStreamConfig, type StreamConfig } from '../attention/continual/engine';
+import { opsExact, opsPerStep, type StreamMethod } from '../attention/continual/ops';
+import { fixedLandmarks } from '../attention/continual/landmarks';
+import { exactNewest, nystromWindow, continualLandmarksAt, scaleLandmarks, windowOf, type Stream64 } from '../attention/continual/reference';
 import { nystromHead } from '../attention/nystrom/reference';
 import { resolveCalib, streamConfigOf } from '../attention/continual/variants';
 

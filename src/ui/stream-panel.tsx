@@ -15,11 +15,11 @@ import { generateInputs } from '../workloads/generate';
 import type { WorkloadId } from '../bench/run-params';
 import { configOf } from '../state/config';
 import { playgroundStore, usePlayground } from '../state/store';
-import type { StreamConfig } from '../stream/config';
-import type { StreamEngine } from '../stream/engine';
-import { opsExact, opsPerStep, type StreamMethod } from '../stream/ops';
-import { exactNewest, exactWindow, type Stream64 } from '../stream/reference';
-import { fixedLandmarks } from '../stream/landmarks';
+import type { StreamConfig } from '../attention/continual/config';
+import type { StreamEngine } from '../attention/continual/engine';
+import { opsExact, opsPerStep, type StreamMethod } from '../attention/continual/ops';
+import { exactNewest, exactWindow, type Stream64 } from '../attention/continual/reference';
+import { fixedLandmarks } from '../attention/continual/landmarks';
 import { resolveCalib, streamConfigOf } from '../attention/continual/variants';
 import { Figure } from './figure';
 import { themeColors } from './figure-theme';
@@ -170,7 +170,7 @@ export default function StreamPanel({ variantId }: VariantPanelProps) {
     if (engines.current?.setupKey === s.key) return engines.current.list;
     streamHost ??= browserGpuHost((msg) => playgroundStore().getState().addNotice(msg));
     const gpu = await streamHost.get();
-    const { StreamEngine } = await import('../stream/engine');
+    const { StreamEngine } = await import('../attention/continual/engine');
     const list: StreamEngine[] = [];
     for (const tr of s.tracks) {
       const cfg = { ...tr.cfg };

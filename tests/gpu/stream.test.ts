@@ -7,13 +7,13 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { testGpu } from './setup';
 import { expectClose, releaseInputs, runPoisoned, uploadInputs } from './harness';
 import type { Gpu } from '../../src/gpu/gpu';
-import { StreamEngine, type StreamBatchResult, type StreamConfig } from '../../src/stream/engine';
+import { StreamEngine, type StreamBatchResult, type StreamConfig } from '../../src/attention/continual/engine';
 import {
   continualLandmarksAt, exactWindow, nystromWindow, scaleLandmarks, windowOf, type Stream64,
-} from '../../src/stream/reference';
-import { calibrationLandmarks } from '../../src/stream/kmeans';
+} from '../../src/attention/continual/reference';
+import { calibrationLandmarks } from '../../src/attention/continual/kmeans';
 import { nystromHead } from '../../src/attention/nystrom/reference';
-import { opsConysSingleFixed, opsConysSingleUpdate, opsCoRe } from '../../src/stream/ops';
+import { opsConysSingleFixed, opsConysSingleUpdate, opsCoRe } from '../../src/attention/continual/ops';
 import { getVariant, validateRun } from '../../src/attention/registry';
 import { Rng } from '../../src/workloads/rng';
 import { asAttentionTensor } from '../../src/workloads/npy';

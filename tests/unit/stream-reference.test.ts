@@ -6,16 +6,16 @@ import fc from 'fast-check';
 import {
   isLandmarkStep, opsAtStep, opsCoRe, opsCoSi, opsConysRetroFixed, opsConysRetroUpdate, opsConysSingleFixed, opsConysSingleUpdate,
   opsExact, opsNystromRecomputed, opsPerStep, ratioVsExact, stabilityOps,
-} from '../../src/stream/ops';
-import { continualLandmarksAt, exactNewest, exactWindow, nystromWindow, streamNewest, windowOf, type Stream64 } from '../../src/stream/reference';
-import { calibrationLandmarks, kmeans } from '../../src/stream/kmeans';
-import { validateStreamConfig } from '../../src/stream/config';
+} from '../../src/attention/continual/ops';
+import { continualLandmarksAt, exactNewest, exactWindow, nystromWindow, streamNewest, windowOf, type Stream64 } from '../../src/attention/continual/reference';
+import { calibrationLandmarks, kmeans } from '../../src/attention/continual/kmeans';
+import { validateStreamConfig } from '../../src/attention/continual/config';
 import { nystromHead, segmentMeans } from '../../src/attention/nystrom/reference';
 import { asAttentionTensor } from '../../src/workloads/npy';
 import { Rng } from '../../src/workloads/rng';
 import { loadVectorCases } from '../vectors';
 import { getVariant, validateRun, variantParams } from '../../src/attention/registry';
-import { fixedLandmarks } from '../../src/stream/landmarks';
+import { fixedLandmarks } from '../../src/attention/continual/landmarks';
 
 function stream(steps: number, d: number, dv: number, seed: number): Stream64 {
   const rng = new Rng(seed);

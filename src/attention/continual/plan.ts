@@ -4,8 +4,8 @@
 import type { Gpu } from '../../gpu/gpu';
 import type { Extra, GpuInputs, Plan, Shape } from '../types';
 import type { ParamValues } from '../../params/schema';
-import { StreamEngine } from '../../stream/engine';
-import { fixedLandmarks, isNode } from '../../stream/landmarks';
+import { StreamEngine } from './engine';
+import { fixedLandmarks, isNode } from './landmarks';
 import { resolveCalib, streamConfigOf } from './variants';
 
 export async function planContinual(gpu: Gpu, shape: Shape, method: 'cosi' | 'core' | 'conys', p: ParamValues, inputs: GpuInputs): Promise<Plan> {

@@ -14,10 +14,10 @@ import type { ParamSpec, ParamValues } from '../../params/schema';
 import { exactReference } from '../exact/reference';
 import { nystromReference } from '../nystrom/reference';
 import { itersParam, landmarkParam } from '../nystrom/variant';
-import { STREAM_MAX_D, STREAM_MAX_M, validateStreamConfig, type StreamConfig } from '../../stream/config';
-import { opsExact, opsPerStep, type StreamMethod } from '../../stream/ops';
-import { fixedLandmarks, isNode } from '../../stream/landmarks';
-import { scaleLandmarks } from '../../stream/reference';
+import { STREAM_MAX_D, STREAM_MAX_M, validateStreamConfig, type StreamConfig } from './config';
+import { opsExact, opsPerStep, type StreamMethod } from './ops';
+import { fixedLandmarks, isNode } from './landmarks';
+import { scaleLandmarks } from './reference';
 
 export const refreshParam: ParamSpec = {
   name: 'refresh', label: 'Refresh every R steps', type: 'int', default: -1, min: -1, max: 1_000_000,

@@ -2,7 +2,7 @@
 // or the user's own files (`--set qland=QL.npy --set kland=KL.npy`, m×d or H×m×d, in the same
 // unscaled space as Q and K). Files are read with node:fs, so only under Node (the CLI); the
 // browser uses the k-means landmarks.
-import { parseNpy, formatShape } from '../workloads/npy';
+import { parseNpy, formatShape } from '../../workloads/npy';
 import { calibrationLandmarks } from './kmeans';
 
 export function isNode(): boolean {

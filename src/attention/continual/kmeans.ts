@@ -2,7 +2,7 @@
 // Nyström's fixed landmarks (spec/variants.md §2): run separately over the calibration prefix's
 // scaled queries and keys. Deterministic: the same rows and seed give the same centroids in
 // every browser and in Node (xoshiro128** from src/workloads/rng.ts).
-import { Rng } from '../workloads/rng';
+import { Rng } from '../../workloads/rng';
 
 export interface KMeansOptions {
   k: number;

@@ -6,7 +6,7 @@
 // - Continual Nyström equals batch Nyström over the window with the same landmarks: the fixed
 //   ones, or (continual landmarks) the means of the last m completed blocks of L = N/m tokens —
 //   which are the window's segment means whenever t + 1 is a multiple of L.
-import { nystromHead } from '../attention/nystrom/reference';
+import { nystromHead } from '../nystrom/reference';
 
 /** One head's stream: q, k T×d; v T×dv. */
 export interface Stream64 {

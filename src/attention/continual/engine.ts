@@ -7,18 +7,18 @@
 // step which kernels run (landmark updates, refreshes) and the GPU never waits for the CPU
 // between steps. The tokens of the batch are uploaded once per batch; the newest output of every
 // step (and optionally the whole window) is read back once per batch.
-import streamWgsl from '../../shaders/stream/stream.wgsl';
-import baselineWgsl from '../../shaders/stream/baseline.wgsl';
-import emitWgsl from '../../shaders/stream/emit.wgsl';
-import indirectWgsl from '../../shaders/stream/indirect.wgsl';
-import type { Gpu } from '../gpu/gpu';
-import type { CompiledPipeline } from '../gpu/pipelines';
-import { packUniform } from '../gpu/uniforms';
-import { GpuError } from '../gpu/errors';
-import { NystromKernels, Owner, packParts, type Step } from '../attention/nystrom/kernels';
-import { planExact } from '../attention/exact/plan';
-import { planNystrom } from '../attention/nystrom/plan';
-import type { Plan } from '../attention/types';
+import streamWgsl from '../../../shaders/stream/stream.wgsl';
+import baselineWgsl from '../../../shaders/stream/baseline.wgsl';
+import emitWgsl from '../../../shaders/stream/emit.wgsl';
+import indirectWgsl from '../../../shaders/stream/indirect.wgsl';
+import type { Gpu } from '../../gpu/gpu';
+import type { CompiledPipeline } from '../../gpu/pipelines';
+import { packUniform } from '../../gpu/uniforms';
+import { GpuError } from '../../gpu/errors';
+import { NystromKernels, Owner, packParts, type Step } from '../nystrom/kernels';
+import { planExact } from '../exact/plan';
+import { planNystrom } from '../nystrom/plan';
+import type { Plan } from '../types';
 import { isLandmarkStep, opsAtStep, stabilityOps } from './ops';
 import { validateStreamConfig, type StreamConfig, type StreamEngineOptions, type StreamTokens, type StreamBatchResult } from './config';
 
