@@ -25,7 +25,7 @@ export default defineConfig(({ mode }) => ({
       ? {
           // The CLI runs the very same kernels and runner under Node (Dawn): bundle src/cli with
           // the WGSL inlined (resolved by the include step), keep node_modules external.
-          ssr: 'src/cli/main.ts',
+          ssr: 'src/cli/entry.ts',
           outDir: 'dist-cli',
           emptyOutDir: true,
           target: 'node20',

@@ -1,7 +1,7 @@
 // Every variant the playground knows. The UI, the CLI, the URL, the CSV and the conformance
 // tests are generic over this list: adding a variant here is all it takes to make it appear
 // everywhere. This file and the variants' own folders are the only places that name a variant.
-import type { AttentionVariant, Shape, VariantCommand } from './types';
+import type { AttentionVariant, FileMap, Shape, VariantCommand } from './types';
 import { checkValues, defaults, type ParamValues } from '../params/schema';
 import { exactVariant } from './exact/variant';
 import { linearVariant } from './linear/variant';
@@ -22,7 +22,12 @@ export const variants: readonly AttentionVariant[] = list;
 export const baseline: AttentionVariant = exactVariant;
 
 /** Parameters that select the baseline's timed kernel (the flash kernel, not the materialized path). */
-export const baselineTimedParams = { impl: 'flash' } as const;
+export const baselineTimedParams: ParamValues = { impl: 'flash' };
+
+/** Is (v, p) the baseline's timed kernel? (then a run is its own speed and error reference) */
+export function isBaselineTimed(v: AttentionVariant, p: ParamValues): boolean {
+  return v === baseline && Object.entries(baselineTimedParams).every(([k, x]) => p[k] === x);
+}
 
 /** Adds a variant (a test fixture, a plug-in) to the registry; its id must be new. */
 export function registerVariant(v: AttentionVariant): void {
@@ -65,11 +70,11 @@ export function variantParams(v: AttentionVariant, overrides: ParamValues = {}):
 }
 
 /** Every problem with running `v` on `shape` with `p`: range checks, causal support, the variant's own rules. */
-export function validateRun(v: AttentionVariant, shape: Shape, p: ParamValues): string[] {
+export function validateRun(v: AttentionVariant, shape: Shape, p: ParamValues, files?: FileMap): string[] {
   const errs = checkValues(v.params, p);
   if (shape.causal && !v.supports.causal) errs.push(`${v.label} has no causal form: turn the causal mask off`);
   if (!(shape.n >= 1 && Number.isInteger(shape.n))) errs.push(`N must be a positive integer, got ${shape.n}`);
   if (!(shape.d >= 1 && Number.isInteger(shape.d))) errs.push(`d must be a positive integer, got ${shape.d}`);
   if (!(shape.heads >= 1 && Number.isInteger(shape.heads))) errs.push(`heads must be a positive integer, got ${shape.heads}`);
-  return errs.length ? errs : v.validate(shape, p);
+  return errs.length ? errs : v.validate(shape, p, files);
 }

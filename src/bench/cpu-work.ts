@@ -6,7 +6,7 @@
 //
 // This module imports no variant and no kernel, so a worker bundling it stays small; the
 // alternative references a variant declares are looked up by the caller (see `measureOnCpu`).
-import { exactReference } from '../attention/exact/reference';
+import { baselineReference } from '../attention/baseline-reference';
 import type { AltReference, Inputs64, MapRequest, MapWindow, Shape } from '../attention/types';
 import { mapErrors, outputErrors, type MapErrors, type OutputErrors } from '../metrics/errors';
 import type { ParamValues } from '../params/schema';
@@ -127,7 +127,7 @@ export function measureOnCpu(x64: Inputs64 | undefined, job: MeasureJob, altRefs
     measured = { errors: outputErrors(out, job.refOut, rows, shape.dv), exactMap: job.refMap };
   } else {
     if (!x64) throw new Error('measure: the float64 inputs are needed for the CPU reference but were not kept');
-    const ref = exactReference(x64, { withMap: Boolean(mapReq) });
+    const ref = baselineReference(x64, { withMap: Boolean(mapReq) });
     measured = { errors: outputErrors(out, ref.out, rows, shape.dv) };
     const win = mapReq && ref.map ? refWindow(ref.map, shape, mapReq) : undefined;
     if (mapReq && win && mapReq.kind === 'rows') {

@@ -6,8 +6,8 @@
 // timed repetitions → read the output (+ a map window) → error against exact attention
 // (float64 CPU reference up to N = 1024, the GPU exact flash output above) → result row.
 // A run that fails becomes a result with status skipped-oom / skipped-limit / error.
-import type { AttentionVariant, Cost, Extra, MapRequest, MapWindow, Plan, Shape } from '../attention/types';
-import { getVariant, validateRun, variantParams } from '../attention/registry';
+import type { AttentionVariant, Cost, Extra, FileMap, MapRequest, MapWindow, Plan, Shape } from '../attention/types';
+import { baseline, baselineTimedParams, getVariant, isBaselineTimed, validateRun, variantParams } from '../attention/registry';
 import type { ParamValues } from '../params/schema';
 import type { AdapterSummary, Gpu, GpuHost } from '../gpu/gpu';
 import { GpuError } from '../gpu/errors';
@@ -32,6 +32,8 @@ export interface RunSpec {
   params?: ParamValues;
   /** n, d, heads, causal, workload, seed, logitScale (see run-params.ts) */
   run: ParamValues;
+  /** bytes of the files that file-type parameters name (keyed by the parameter's value) */
+  files?: FileMap;
 }
 
 export interface RunOptions {
@@ -120,7 +122,7 @@ export async function runOne(host: GpuHost, spec: RunSpec, opts: RunOptions = {}
     ? { n: opts.inputs.n, d: opts.inputs.d, dv: opts.inputs.dv, heads: opts.inputs.heads, causal: Boolean(spec.run.causal) }
     : shapeOf(spec.run);
   const base: RunResult = { variant: variant.id, params, run: spec.run, shape, status: 'ok', message: '', reference: 'none' };
-  const problems = validateRun(variant, shape, params);
+  const problems = validateRun(variant, shape, params, spec.files);
   if (problems.length) return { ...base, status: 'invalid', message: problems.join('; ') };
   base.cost = variant.cost(shape, params);
   try {
@@ -165,13 +167,12 @@ async function runOnGpu(
       owned.push(inputs.q, inputs.k, inputs.v);
       progress('compiling');
       const compile0 = gpu.pipelines.compileMs;
-      const plan = await variant.plan(gpu, shape, params, inputs);
+      const plan = await variant.plan(gpu, shape, params, inputs, spec.files);
       plans.push(plan);
-      const isExactFlash = variant.id === 'exact' && params.impl === 'flash';
+      const isExactFlash = isBaselineTimed(variant, params);
       const wantExact = opts.compareExact ?? true;
-      const exactVariant = getVariant('exact');
       const exactPlan = (wantExact && !isExactFlash) || (refKind === 'gpu-exact' && !isExactFlash)
-        ? await exactVariant.plan(gpu, shape, variantParams(exactVariant, { impl: 'flash' }), inputs)
+        ? await baseline.plan(gpu, shape, variantParams(baseline, baselineTimedParams), inputs)
         : undefined;
       if (exactPlan) plans.push(exactPlan);
       result.compileMs = gpu.pipelines.compileMs - compile0;

@@ -1,8 +1,8 @@
 // The command-line entry (Node + Dawn): the same registry, runner, kernels and CSV writer
 // as the browser. `npm run cli -- <command> …`; see `npm run cli -- help`.
 import { writeFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { variants, getVariant, findVariant } from '../attention/registry';
+import type { ParseArgsConfig } from 'node:util';
+import { variants, getVariant, findVariant, variantCommands } from '../attention/registry';
 import type { ParamSpec, ParamValues } from '../params/schema';
 import { parseValue } from '../params/schema';
 import { runParams } from '../bench/run-params';
@@ -11,12 +11,8 @@ import type { MapRequest } from '../attention/types';
 import { resultToRow, EXTRA_COLUMNS } from '../bench/rows';
 import { toCsv } from '../bench/csv';
 import { measureMatmul } from '../bench/matmul';
-import { nodeGpuHost } from '../gpu/node';
-import type { GpuHost } from '../gpu/gpu';
-import { GpuError } from '../gpu/errors';
-import { UsageError, fail, readTensor, writeNpyFile } from './common';
-import { cmdStream, HELP_STREAM } from './stream';
-import { cmdTrain, HELP_TRAIN } from './train';
+import { fail, readTensor, writeNpyFile } from './common';
+import { cliHost, openHost, parseFlags, readParamFiles } from './host';
 
 const HELP = `attention playground CLI (WebGPU through Dawn)
 
@@ -38,13 +34,18 @@ const HELP = `attention playground CLI (WebGPU through Dawn)
       the adapter's tiled n×n×n matmul GFLOP/s (default n = 1024): the yardstick the
       benchmarks compare each kernel's GFLOP/s with
 
-${HELP_STREAM}
-
-${HELP_TRAIN}
-
+%VARIANT_COMMANDS%
 Exit status: 0 ok, 1 a run failed, 2 bad arguments or unreadable input.`;
 
-async function main(argv: string[]): Promise<number> {
+const BUILT_IN = ['variants', 'run', 'bench', 'matmul'];
+
+/** The help text: the built-in commands, then every variant's own (from the registry). */
+function helpText(): string {
+  return HELP.replace('%VARIANT_COMMANDS%', variantCommands().map((c) => `${c.help}\n\n`).join(''));
+}
+
+/** Runs one CLI command; returns the exit status (usage errors throw UsageError). */
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'variants':
@@ -55,27 +56,23 @@ async function main(argv: string[]): Promise<number> {
       return cmdBench(rest);
     case 'matmul':
       return cmdMatmul(rest);
-    case 'stream':
-      return cmdStream(rest);
-    case 'train':
-      return cmdTrain(rest);
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(HELP + '\n');
+      process.stdout.write(helpText() + '\n');
       return command === undefined ? 2 : 0;
-    default:
-      fail(`unknown command "${command}" (commands: variants, run, bench, matmul, stream, train, help)`);
+    default: {
+      const own = variantCommands().find((c) => c.name === command);
+      if (!own) fail(`unknown command "${command}" (commands: ${[...BUILT_IN, ...variantCommands().map((c) => c.name), 'help'].join(', ')})`);
+      const mod = await own.load();
+      return mod.run(rest, cliHost);
+    }
   }
 }
 
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: false, strict: true });
-  } catch (e) {
-    fail((e as Error).message.replace(/\. To specify.*$/, ''));
-  }
+  return parseFlags(args, options) as ReturnType<typeof import('node:util').parseArgs<{ args: string[]; options: O; allowPositionals: false; strict: true }>>;
 }
 
 // ------------------------------------------------------------------ variants
@@ -135,10 +132,6 @@ function parseParam(spec: ParamSpec, raw: string, flag: string): ParamValues[str
   return r.value;
 }
 
-function openHost(): GpuHost {
-  return nodeGpuHost((msg) => process.stderr.write(`warning: ${msg}\n`));
-}
-
 function describe(r: RunResult): string {
   const p = Object.entries(r.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
   return `${r.variant}${p ? ` (${p})` : ''} N=${r.shape.n} d=${r.shape.d} H=${r.shape.heads}${r.shape.causal ? ' causal' : ''}`;
@@ -182,6 +175,7 @@ async function cmdRun(args: string[]): Promise<number> {
   const spec: RunSpec = {
     variant: variant.id,
     params,
+    files: readParamFiles(variant, [params]),
     run: { n: inputs.n, d: inputs.d, heads: inputs.heads, causal: Boolean(values.causal), workload: 'file', seed: '', logitScale: 1 },
   };
   // the full map, read in windows of ≤ 64 MiB
@@ -261,10 +255,10 @@ async function cmdBench(args: string[]): Promise<number> {
     const v = getVariant(id);
     const mine = [...sets].filter(([name]) => v.params.some((s) => s.name === name));
     const grids = mine.map(([name, raws]) => raws.map((raw) => [name, parseParam(v.params.find((s) => s.name === name)!, raw, `--set ${name}`)] as const));
+    const combos = cartesian(grids).map((combo) => Object.fromEntries(combo) as ParamValues);
+    const files = readParamFiles(v, combos);
     for (const n of ns) for (const d of ds) {
-      for (const combo of cartesian(grids)) {
-        specs.push({ variant: id, params: Object.fromEntries(combo), run: { ...base, n, d } });
-      }
+      for (const params of combos) specs.push({ variant: id, params, files, run: { ...base, n, d } });
     }
   }
   const host = openHost();
@@ -329,19 +323,3 @@ async function cmdMatmul(args: string[]): Promise<number> {
   );
   return 0;
 }
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exit(2);
-    }
-    if (e instanceof GpuError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`error: ${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
