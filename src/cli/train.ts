@@ -1,5 +1,5 @@
 // `npm run cli -- train`: distils a trainable kernel (hedgehog, ffk) against exact softmax
-// attention on the GPU (src/train) and writes its weights as JSON — how
+// attention on the GPU (src/attention/linear/train) and writes its weights as JSON — how
 // public/kernels/*.json are made. Progress on stderr; Ctrl-C stops after the current step
 // and still writes the weights.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { nodeGpuHost } from '../gpu/node';
 import { fail as usage } from './common';
 import { WORKLOADS } from '../bench/run-params';
 import { parseWeights, weightsToJson, archLabel, type TrainableWeights } from '../attention/linear/weights';
-import { DEFAULT_TRAIN, Trainer, checkTrainConfig, type TrainConfig, type TrainWorkload } from '../train/trainer';
+import { DEFAULT_TRAIN, Trainer, checkTrainConfig, type TrainConfig, type TrainWorkload } from '../attention/linear/train/trainer';
 
 export const HELP_TRAIN = `  train --kernel ffk|hedgehog --out W.json
       [--d D] [--features F] [--layers L] [--loss ce|mse] [--lr X] [--steps S]

@@ -1,5 +1,5 @@
 // The linear variant's training panel (issue 4): distil Hedgehog or the feed-forward kernel
-// against exact softmax attention in the browser, on the GPU (src/train), with a live loss
+// against exact softmax attention in the browser, on the GPU (src/attention/linear/train), with a live loss
 // curve and the held-out error; stop and resume (the trainer keeps its parameters and Adam
 // moments); use the weights in the view (weights = session), save them as JSON (for the CLI:
 // --set weights=FILE.json) or load a JSON file.
@@ -12,7 +12,7 @@ import { playgroundStore, usePlayground } from '../state/store';
 import { archOf, linearParams, resolveKernel } from '../attention/linear/params';
 import { archLabel, getSessionWeights, onSessionWeights, parseWeights, setSessionWeights, weightsToJson, type TrainableWeights } from '../attention/linear/weights';
 import { isTrainable, type TrainableArch } from '../attention/linear/kernels';
-import { DEFAULT_TRAIN, Trainer, checkTrainConfig, type EvalResult, type StepResult, type TrainConfig, type TrainWorkload } from '../train/trainer';
+import { DEFAULT_TRAIN, Trainer, checkTrainConfig, type EvalResult, type StepResult, type TrainConfig, type TrainWorkload } from '../attention/linear/train/trainer';
 import { themeColors } from './figure-theme';
 import { formatNumber } from './format';
 import { useColorScheme } from './use-color-scheme';

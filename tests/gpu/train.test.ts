@@ -5,10 +5,10 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { testGpu } from './setup';
 import type { Gpu } from '../../src/gpu/gpu';
-import { GpuDistiller } from '../../src/train/gpu';
-import { distillLoss, type Batch, type LossKind } from '../../src/train/reference';
+import { GpuDistiller } from '../../src/attention/linear/train/gpu';
+import { distillLoss, type Batch, type LossKind } from '../../src/attention/linear/train/reference';
 import { initParams, type TrainableArch } from '../../src/attention/linear/kernels';
-import { Trainer, DEFAULT_TRAIN } from '../../src/train/trainer';
+import { Trainer, DEFAULT_TRAIN } from '../../src/attention/linear/train/trainer';
 import { Rng } from '../../src/workloads/rng';
 
 let gpu: Gpu;

@@ -1,7 +1,7 @@
-// The distillation objective's float64 analytic gradient (src/train/reference.ts) against
+// The distillation objective's float64 analytic gradient (src/attention/linear/train/reference.ts) against
 // central finite differences, for both trainable kernels and both losses, causal and not.
 import { describe, it, expect } from 'vitest';
-import { distillLoss, finiteDifferences, type Batch, type LossKind } from '../../src/train/reference';
+import { distillLoss, finiteDifferences, type Batch, type LossKind } from '../../src/attention/linear/train/reference';
 import { initParams, type TrainableArch } from '../../src/attention/linear/kernels';
 import { Rng } from '../../src/workloads/rng';
 

@@ -1,7 +1,7 @@
 // Feature maps φ of linear attention (spec/variants.md §4): their dimensions, FAVOR+'s
 // seeded orthogonal projection, the trainable kernels' parameter layout and initialization.
 // Everything here is plain data shared by the float64 reference, the GPU plan and the
-// trainer (src/train).
+// trainer (./train).
 //
 // Parameter layout of the trainable kernels (one flat array; the GPU buffer holds exactly
 // this, as f32). Matrices are row-major with ROWS = OUTPUT UNITS (features) and columns =

@@ -1,13 +1,13 @@
 // Training a trainable feature map (hedgehog, ffk) by distillation against exact softmax
 // attention — the one implementation behind the CLI's `train` command and the browser's
 // training panel. Fresh seeded batches from the chosen workload every step, a fixed held-out
-// set drawn from a disjoint seed stream, Adam on the GPU (src/train/gpu.ts), and the
+// set drawn from a disjoint seed stream, Adam on the GPU (./gpu.ts), and the
 // weights as JSON (src/attention/linear/weights.ts).
-import type { Gpu } from '../gpu/gpu';
-import { WORKLOADS, type WorkloadId } from '../bench/run-params';
-import { generateInputs } from '../workloads/generate';
-import { initParams, paramCount, type TrainableArch, type TrainableKernel } from '../attention/linear/kernels';
-import type { TrainableWeights } from '../attention/linear/weights';
+import type { Gpu } from '../../../gpu/gpu';
+import { WORKLOADS, type WorkloadId } from '../../../bench/run-params';
+import { generateInputs } from '../../../workloads/generate';
+import { initParams, paramCount, type TrainableArch, type TrainableKernel } from '../kernels';
+import type { TrainableWeights } from '../weights';
 import { GpuDistiller, DEFAULT_ADAM, type BatchStats } from './gpu';
 import type { Batch, LossKind } from './reference';
 
@@ -222,7 +222,7 @@ export class Trainer {
       arch: this.arch,
       params,
       training: {
-        trainer: 'attention-playground src/train (distillation against exact softmax attention, Adam on the GPU)',
+        trainer: 'attention-playground src/attention/linear/train (distillation against exact softmax attention, Adam on the GPU)',
         loss: c.loss === 'ce' ? 'soft-label cross-entropy between exact A and implied Â' : 'output MSE between Â·V and softmax(QKᵀ/√d)·V',
         steps: this.step, lr: c.lr, n: c.n, batch: c.batch, workload: c.workload, logitScale: c.logitScale, causal: c.causal,
         seed: c.seed, initSeed: c.initSeed,

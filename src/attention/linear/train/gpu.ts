@@ -1,22 +1,22 @@
 // The distillation step on the GPU (every forward and backward pass is a WGSL kernel; the
-// math is src/train/reference.ts). One step on a batch of H sequences of N tokens:
+// math is ./reference.ts). One step on a batch of H sequences of N tokens:
 //   forward      φ'(q), φ'(k) with the activations the backward needs  (train-forward.wgsl)
 //   keyMax, scores, exactRows, rowStats                                 (train-loss.wgsl)
 //   gradScores (G = ∂L/∂s), gradPhi (∂L/∂φ')                           (train-loss, train-gradphi)
 //   backFeatures, weightGrad (∂L/∂θ)                                    (train-back.wgsl)
 //   adam                                                                (train-adam.wgsl)
 // Only the per-row statistics (loss, output error) come back to the CPU each step.
-import commonWgsl from '../../shaders/linear/train-common.wgsl';
-import forwardWgsl from '../../shaders/linear/train-forward.wgsl';
-import lossWgsl from '../../shaders/linear/train-loss.wgsl';
-import gradPhiWgsl from '../../shaders/linear/train-gradphi.wgsl';
-import backWgsl from '../../shaders/linear/train-back.wgsl';
-import adamWgsl from '../../shaders/linear/train-adam.wgsl';
-import type { Gpu } from '../gpu/gpu';
-import { packUniform, pow2Bucket } from '../gpu/uniforms';
-import type { BindingKind, CompiledPipeline } from '../gpu/pipelines';
-import { Allocations, kernelUniform, selectKernel, withPhi } from '../attention/linear/plan';
-import { KERNEL_CODE, paramCount, type KernelSpec, type TrainableArch } from '../attention/linear/kernels';
+import commonWgsl from '../../../../shaders/linear/train-common.wgsl';
+import forwardWgsl from '../../../../shaders/linear/train-forward.wgsl';
+import lossWgsl from '../../../../shaders/linear/train-loss.wgsl';
+import gradPhiWgsl from '../../../../shaders/linear/train-gradphi.wgsl';
+import backWgsl from '../../../../shaders/linear/train-back.wgsl';
+import adamWgsl from '../../../../shaders/linear/train-adam.wgsl';
+import type { Gpu } from '../../../gpu/gpu';
+import { packUniform, pow2Bucket } from '../../../gpu/uniforms';
+import type { BindingKind, CompiledPipeline } from '../../../gpu/pipelines';
+import { Allocations, kernelUniform, selectKernel, withPhi } from '../plan';
+import { KERNEL_CODE, paramCount, type KernelSpec, type TrainableArch } from '../kernels';
 import type { Batch, LossKind } from './reference';
 
 const T_UNIFORM = {

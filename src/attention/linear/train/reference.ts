@@ -12,8 +12,8 @@
 //   mse: G_ij = (g_i·v_j − g_i·ô_i) / R_i,  g_i = 2(ô_i − o_i)/(HN·dv)
 // then ∂L/∂φ_q(q_i) = Σ_j G_ij φ_k(k_j), ∂L/∂φ_k(k_j) = Σ_i G_ij φ_q(q_i), and the chain rule
 // through the feature map (paramLayout's order) gives ∂L/∂θ.
-import { ffkBlockOffset, paramCount, type TrainableArch } from '../attention/linear/kernels';
-import { sigmoid, softplus } from '../attention/linear/reference';
+import { ffkBlockOffset, paramCount, type TrainableArch } from '../kernels';
+import { sigmoid, softplus } from '../reference';
 
 export type LossKind = 'ce' | 'mse';
 
