@@ -1,7 +1,7 @@
 // A small hand-written service worker instead of a PWA framework: at the end of `vite build`
 // this plugin writes dist/sw.js from scripts/sw-template.js with the list of every file of the
 // build (the bundle, the workers, public/) and a version that changes when any of them does.
-// The app registers it (src/ui/service-worker.ts) and the site then works offline.
+// The app registers it (src/ui/shell/service-worker.ts) and the site then works offline.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';

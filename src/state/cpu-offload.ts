@@ -8,7 +8,7 @@
 // worker.
 import type { CpuWork, InputSpec, MeasureJob, Measured, RunInputs, UserInputs } from '../bench/cpu-work';
 import type { ParamValues } from '../params/schema';
-import type { MapImages, MapImagesRequest } from '../ui/map-images';
+import type { MapImages, MapImagesRequest } from './map-images';
 import type { MapWindow } from '../attention/types';
 import type { NpyTensor, SameLogitsMap, WorkerRequest, WorkerResponse } from './cpu-worker';
 

@@ -9,7 +9,7 @@ import { sameLogitsMapRows } from '../attention/fastmax/reference';
 import type { Inputs64, MapWindow } from '../attention/types';
 import { mapErrors, type MapErrors } from '../metrics/errors';
 import type { ParamValues } from '../params/schema';
-import { computeMapImages, type MapImages, type MapImagesRequest, type Pixels } from '../ui/map-images';
+import { computeMapImages, type MapImages, type MapImagesRequest, type Pixels } from './map-images';
 import { asAttentionTensor, parseNpy } from '../workloads/npy';
 
 export type WorkerRequest =

@@ -16,7 +16,7 @@ let runner: AutoRunner | undefined;
 let store: PlaygroundStore | undefined;
 let current: AbortController | undefined;
 
-/** Connects the jobs to the page's store and auto-runner (src/ui/main.tsx). */
+/** Connects the jobs to the page's store and auto-runner (src/ui/shell/main.tsx). */
 export function initJobs(s: PlaygroundStore, r: AutoRunner): void {
   store = s;
   runner = r;

@@ -1,5 +1,5 @@
 // Lecture scenes: a deck is a JSON list of states (URL hashes) with a caption each, stepped
-// with the arrow keys or buttons (src/ui/scenes-bar.tsx), or by the parent page of an iframe
+// with the arrow keys or buttons (src/ui/shell/scenes-bar.tsx), or by the parent page of an iframe
 // (src/state/embed.ts). Format (docs/ui.md, "Scenes"):
 //
 //   { "title": "A tour", "scenes": [ { "caption": "…", "state": "v=exact&n=256&view=run" }, … ] }

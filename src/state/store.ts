@@ -216,7 +216,7 @@ export function createPlaygroundStore(initial?: HashState) {
 
 export type PlaygroundStore = ReturnType<typeof createPlaygroundStore>;
 
-/** The app's one store, created by src/ui/main.tsx from the URL hash before the first render. */
+/** The app's one store, created by src/ui/shell/main.tsx from the URL hash before the first render. */
 let appStore: PlaygroundStore | undefined;
 
 export function initPlaygroundStore(initial?: HashState): PlaygroundStore {

@@ -1,5 +1,5 @@
 // The user's own Q, K, V: which dropped file is which tensor, and whether three tensors fit
-// together (pure functions; src/ui/data-loader.tsx reads the files in the CPU worker).
+// together (pure functions; src/ui/shell/controls/data-loader.tsx reads the files in the CPU worker).
 import type { NpyTensor } from './cpu-worker';
 import type { UserData } from './store';
 

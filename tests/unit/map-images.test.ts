@@ -1,9 +1,9 @@
-// The map panels' pixels as the view worker makes them (src/ui/map-images.ts): block means and
+// The map panels' pixels as the view worker makes them (src/state/map-images.ts): block means and
 // their token coordinates, the shared and the difference colour scales, the coloured pixels.
 import { describe, expect, test } from 'vitest';
 import type { MapWindow } from '../../src/attention/types';
-import { colourGrid, computeMapImages, MAX_PLOT_CELLS, pixelScale, toGrid, VIRIDIS } from '../../src/ui/map-images';
-import { cellAt } from '../../src/ui/map-figure';
+import { colourGrid, computeMapImages, MAX_PLOT_CELLS, pixelScale, toGrid, VIRIDIS } from '../../src/state/map-images';
+import { cellAt } from '../../src/ui/plots/map-figure';
 
 function mapWindow(rows: number, cols: number, f: (i: number, j: number) => number, extra: Partial<MapWindow> = {}): MapWindow {
   const data = new Float32Array(rows * cols);
