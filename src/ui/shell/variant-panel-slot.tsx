@@ -1,14 +1,17 @@
-// Mounts the selected variant's own panels (src/ui/variant-panels.ts), each loaded lazily so
-// that its code (a stream player, a training loop…) is fetched only when that variant is used.
+// Mounts the selected variant's own panels (its `panels` in the variant contract), each loaded
+// lazily so that its code (a stream player, a training loop…) is fetched only when that
+// variant is used.
 import { lazy, Suspense, useMemo, type ComponentType } from 'react';
+import { findVariant } from '../../attention/registry';
+import type { VariantPanel, VariantPanelProps } from '../../attention/types';
 import { usePlayground } from '../../state/store';
+import { legacyPanels } from '../variant-panels';
 import { ErrorBoundary } from './error-boundary';
-import { variantPanels, type VariantPanelProps } from '../variant-panels';
 
 // one lazy component per loader, so switching variants back and forth does not reload them
-const lazyCache = new WeakMap<() => Promise<{ default: ComponentType<VariantPanelProps> }>, ComponentType<VariantPanelProps>>();
+const lazyCache = new WeakMap<VariantPanel['load'], ComponentType<VariantPanelProps>>();
 
-function lazyPanel(load: () => Promise<{ default: ComponentType<VariantPanelProps> }>): ComponentType<VariantPanelProps> {
+function lazyPanel(load: VariantPanel['load']): ComponentType<VariantPanelProps> {
   let component = lazyCache.get(load);
   if (!component) {
     component = lazy(load);
@@ -19,7 +22,10 @@ function lazyPanel(load: () => Promise<{ default: ComponentType<VariantPanelProp
 
 export function VariantPanelSlot() {
   const variantId = usePlayground((s) => s.variantId);
-  const panels = useMemo(() => (variantPanels[variantId] ?? []).map((p) => ({ title: p.title, Component: lazyPanel(p.component) })), [variantId]);
+  const panels = useMemo(() => {
+    const declared = findVariant(variantId)?.panels ?? legacyPanels[variantId] ?? [];
+    return declared.map((p) => ({ title: p.title, Component: lazyPanel(p.load) }));
+  }, [variantId]);
   return (
     <>
       {panels.map(({ title, Component }) => (
