@@ -1,4 +1,4 @@
-// Timing of a plan (spec/benchmarks.md, method steps 3–4).
+// Timing of a plan (docs/spec/benchmarks.md, method steps 3–4).
 //
 // With timestamp-query: timestamps at the start and end of one compute pass holding R
 // repetitions of the plan's dispatches; R is chosen so that the span is ≥ ~10 ms. A plan
@@ -6,7 +6,12 @@
 // the parts' spans are summed. Without timestamp-query: wall clock around
 // onSubmittedWorkDone, minus the latency of an empty submit, labelled `wall`.
 import type { Gpu } from './gpu';
-import type { Plan } from '../attention/types';
+
+/** What timing needs of a plan (src/attention/types.ts Plan has these): its parts and how to encode one. */
+export interface Encodable {
+  readonly parts: number;
+  encode(pass: GPUComputePassEncoder, part: number): void;
+}
 
 export type TimingSource = 'timestamp' | 'wall';
 
@@ -43,7 +48,7 @@ export function summarize(samplesMs: number[], source: TimingSource, repeats: nu
 }
 
 /** Submits one full forward (every part in its own submit) and waits for it. */
-export async function runForward(gpu: Gpu, plan: Plan, label = 'forward', onPart?: (done: number, total: number) => void): Promise<void> {
+export async function runForward(gpu: Gpu, plan: Encodable, label = 'forward', onPart?: (done: number, total: number) => void): Promise<void> {
   for (let part = 0; part < plan.parts; part++) {
     const enc = gpu.device.createCommandEncoder({ label });
     const pass = enc.beginComputePass({ label: `${label} part ${part}` });
@@ -56,7 +61,7 @@ export async function runForward(gpu: Gpu, plan: Plan, label = 'forward', onPart
   }
 }
 
-export async function timePlan(gpu: Gpu, plan: Plan, opts: TimingOptions = {}): Promise<Timing> {
+export async function timePlan(gpu: Gpu, plan: Encodable, opts: TimingOptions = {}): Promise<Timing> {
   const trials = opts.trials ?? 5;
   const warmup = opts.warmup ?? 2;
   const minSpan = opts.minSpanMs ?? 10;
@@ -92,7 +97,7 @@ export async function timePlan(gpu: Gpu, plan: Plan, opts: TimingOptions = {}): 
 
 interface Timer {
   /** total ms of `repeats` forwards */
-  time(plan: Plan, repeats: number): Promise<number>;
+  time(plan: Encodable, repeats: number): Promise<number>;
   destroy(): void;
 }
 
@@ -112,7 +117,7 @@ class TimestampTimer implements Timer {
     this.staging = gpu.device.createBuffer({ label: 'timing.read', size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   }
 
-  async time(plan: Plan, repeats: number): Promise<number> {
+  async time(plan: Encodable, repeats: number): Promise<number> {
     const { device } = this.gpu;
     for (let part = 0; part < plan.parts; part++) {
       const enc = device.createCommandEncoder({ label: 'timed' });
@@ -161,7 +166,7 @@ class WallTimer implements Timer {
     return performance.now() - t0;
   }
 
-  async time(plan: Plan, repeats: number): Promise<number> {
+  async time(plan: Encodable, repeats: number): Promise<number> {
     if (this.emptyMs === undefined) {
       const e = [await this.emptySubmit(), await this.emptySubmit(), await this.emptySubmit()].sort((a, b) => a - b);
       this.emptyMs = e[1];
