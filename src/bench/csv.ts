@@ -1,4 +1,4 @@
-// The benchmark CSV (spec/benchmarks.md, "CSV"): one implementation for the UI's export, the
+// The benchmark CSV (docs/spec/benchmarks.md, "CSV"): one implementation for the UI's export, the
 // CLI and loading a run back for comparison.
 //
 // Writing (toCsv):
@@ -22,7 +22,7 @@ import Papa from 'papaparse';
 /** Version of the column set below; bump it when a column changes meaning or is removed. */
 export const CSV_SCHEMA = 1;
 
-/** The required columns, in the order of spec/benchmarks.md. */
+/** The required columns, in the order of docs/spec/benchmarks.md. */
 export const CSV_COLUMNS = [
   'schema', 'variant', 'kernel', 'n', 'd', 'heads', 'causal', 'rank_m', 'clusters', 'kappa', 'features', 'pinv_iters',
   'workload', 'logit_scale', 'seed', 'repeats', 'time_ms_median', 'time_ms_min', 'time_ms_p90', 'timing_source',

@@ -1,4 +1,4 @@
-// RunResult → CSV row (spec/benchmarks.md "CSV"). Parameter columns come from the param
+// RunResult → CSV row (docs/spec/benchmarks.md "CSV"). Parameter columns come from the param
 // schemas (`csvColumn`), so a new variant's knobs land in their columns without code here.
 import type { CsvRow } from './csv';
 import type { RunResult } from './runner';

@@ -1,4 +1,4 @@
-// The benchmark runner (spec/benchmarks.md "Method") — the one implementation behind the
+// The benchmark runner (docs/spec/benchmarks.md "Method") — the one implementation behind the
 // UI's runs and sweeps and the CLI's `run` and `bench`.
 //
 // One run: validate → inputs (seeded workload or the user's tensors, rounded to f32 once)
@@ -40,7 +40,7 @@ export interface RunOptions {
   /** time the forward (default true) */
   timing?: boolean;
   trials?: number;
-  /** warm-up forwards before timing (default 2, spec/benchmarks.md step 3) */
+  /** warm-up forwards before timing (default 2, docs/spec/benchmarks.md step 3) */
   warmup?: number;
   /** which reference to measure error against (default auto: cpu ≤ 1024 < gpu) */
   reference?: 'auto' | 'cpu' | 'gpu' | 'none';

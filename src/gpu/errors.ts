@@ -1,5 +1,5 @@
 // Typed failures of a GPU run. The benchmark runner turns them into CSV `status` values
-// (spec/benchmarks.md method step 6); the UI shows `message` as is.
+// (docs/spec/benchmarks.md method step 6); the UI shows `message` as is.
 
 export type GpuErrorKind = 'oom' | 'limit' | 'validation' | 'lost' | 'internal' | 'unsupported';
 

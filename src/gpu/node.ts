@@ -1,5 +1,5 @@
 // Node entry to the GPU layer: Dawn's `webgpu` package. Used by the CLI and the GPU tests.
-// Facts that matter (spec/webgpu-here.md):
+// Facts that matter (docs/spec/webgpu-here.md):
 // - Without a GPU, Dawn finds SwiftShader's Vulkan ICD only through VK_ICD_FILENAMES.
 // - The object returned by create(), the adapter and the device must stay referenced for the
 //   life of the process, or Dawn crashes later in its event processing.

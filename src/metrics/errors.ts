@@ -1,4 +1,4 @@
-// Error metrics of an approximate attention against the exact one (spec/variants.md §6).
+// Error metrics of an approximate attention against the exact one (docs/spec/variants.md §6).
 // Everything is accumulated in float64, whatever the input arrays hold. NaN in either input
 // propagates into every metric it touches (a broken kernel must not look accurate).
 

@@ -13,7 +13,7 @@ interface BaseSpec {
   help: string;
   /** key in the URL hash (short, stable) */
   urlKey: string;
-  /** CSV column (one of the required columns of spec/benchmarks.md, or an extra one) */
+  /** CSV column (one of the required columns of docs/spec/benchmarks.md, or an extra one) */
   csvColumn?: string;
 }
 

@@ -1,4 +1,4 @@
-// Seeded attention inputs (spec/variants.md §7). These definitions are part of the product:
+// Seeded attention inputs (docs/spec/variants.md §7). These definitions are part of the product:
 // the UI, the CLI and the benchmark CSV name a workload and a seed, and anyone must be able
 // to regenerate exactly the same Q, K, V from them — in any browser or in Node. (An
 // independent NumPy re-implementation of this comment, tests/data/workloads/make.py,

@@ -1,6 +1,6 @@
 // End-to-end harness: the built site (dist/, from `npm run build`) served by `vite preview`
 // on 127.0.0.1 (WebGPU needs a secure context: localhost qualifies) and Debian's headless
-// Chromium with SwiftShader as the WebGPU adapter (spec/webgpu-here.md). Nothing here is
+// Chromium with SwiftShader as the WebGPU adapter (docs/spec/webgpu-here.md). Nothing here is
 // skipped: a missing build or browser is a loud failure that says how to fix it.
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';

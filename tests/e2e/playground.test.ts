@@ -73,7 +73,7 @@ describe('playground', () => {
       return { api: true, adapter: adapter !== null };
     });
     expect(gpu.api, 'navigator.gpu is missing: Chromium did not enable WebGPU (flags in tests/e2e/browser.ts)').toBe(true);
-    expect(gpu.adapter, 'requestAdapter() returned null: no SwiftShader adapter (is libvulkan1 installed? see spec/webgpu-here.md)').toBe(true);
+    expect(gpu.adapter, 'requestAdapter() returned null: no SwiftShader adapter (is libvulkan1 installed? see docs/spec/webgpu-here.md)').toBe(true);
 
     const banner = page.getByTestId('adapter-banner');
     await banner.waitFor();

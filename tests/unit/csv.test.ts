@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { CSV_COLUMNS, CSV_SCHEMA, parseCsv, toCsv, type CsvRow } from '../../src/bench/csv';
 
-// The required columns as printed in spec/benchmarks.md ("CSV"), transcribed by hand.
+// The required columns as printed in docs/spec/benchmarks.md ("CSV"), transcribed by hand.
 const SPEC_HEADER = `
 schema,variant,kernel,n,d,heads,causal,rank_m,clusters,kappa,features,pinv_iters,
 workload,logit_scale,seed,repeats,time_ms_median,time_ms_min,time_ms_p90,timing_source,

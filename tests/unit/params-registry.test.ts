@@ -83,7 +83,7 @@ describe('registry', () => {
   });
 });
 
-describe('exact cost model (spec/benchmarks.md)', () => {
+describe('exact cost model (docs/spec/benchmarks.md)', () => {
   it('flops are 4N²d + 5N² per head, half-ish when causal; materialized moves 16N² more bytes', () => {
     const s = { n: 1024, d: 64, dv: 64, heads: 2, causal: false };
     const f = exactCost(s, 'flash');
