@@ -1,4 +1,4 @@
-// Batched tiled matrix product for Nyström attention (spec/variants.md §1) and the
+// Batched tiled matrix product for Nyström attention (docs/spec/variants.md §1) and the
 // continual engine's pseudo-inverse:
 //
 //   C_b = α · X_b · op(Y_b) + β·I          for every batch (head) b
@@ -16,40 +16,12 @@
 // Work is linearized as g = g0 + (wid.x + wid.y·nwg.x) over (batch, split, tile) so a long
 // product can be cut into parts (g0) and the grid folded into 2-D.
 
-struct Params {
-  rows: u32,
-  inner: u32,
-  cols: u32,
-  // element offsets of batch 0 and per-batch strides
-  xOff: u32,
-  yOff: u32,
-  cOff: u32,
-  xStride: u32,
-  yStride: u32,
-  cStride: u32,
-  // row strides (leading dimensions)
-  ldx: u32,
-  ldy: u32,
-  ldc: u32,
-  transY: u32,
-  tilesC: u32,
-  // tiles of one batch (tilesR · tilesC)
-  tiles: u32,
-  splits: u32,
-  splitLen: u32,
-  g0: u32,
-  // workgroups of this dispatch
-  groups: u32,
-  alpha: f32,
-  beta: f32,
-  gamma: f32,
-  sigma: f32,
-}
+#include "nystrom/params.wgsl"
+#include "common/grid.wgsl"
 
 const TM: u32 = 64u;
 const TK: u32 = 16u;
 
-@group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> Y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
@@ -75,7 +47,7 @@ fn main(
   @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) t: u32,
 ) {
-  let local = wid.x + wid.y * nwg.x;
+  let local = groupIndex(wid, nwg);
   if (local >= P.groups) {
     return; // whole workgroup: uniform
   }
@@ -138,15 +110,15 @@ fn sumSplits(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) t: u32,
 ) {
-  let local = wid.x + wid.y * nwg.x;
+  let local = groupIndex(wid, nwg);
   if (local >= P.groups) {
     return;
   }
   let e = (P.g0 + local) * 64u + t;
   let per = P.rows * P.cols;
   let b = e / per;
-  if (b >= P.tiles) {
-    return; // `tiles` holds the batch count here
+  if (b >= P.batches) {
+    return;
   }
   let r = (e % per) / P.cols;
   let c = e % P.cols;

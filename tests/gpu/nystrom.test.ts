@@ -1,4 +1,4 @@
-// Nyström kernels against the float64 reference on fresh seeded inputs (spec/variants.md §1 and
+// Nyström kernels against the float64 reference on fresh seeded inputs (docs/spec/variants.md §1 and
 // issue 3's oracles): same iteration count ≤ 1e-4·max|y| for iters ≤ 6; m = N with ≥ 25
 // iterations ≈ exact attention; m = 1 gives identical rows; permuted landmarks give the same
 // output; the map, its extras, long work split into parts, and the independent vectors.

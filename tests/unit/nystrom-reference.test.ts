@@ -1,4 +1,4 @@
-// The float64 Nyström reference (spec/variants.md §1): the independent vectors, the segment
+// The float64 Nyström reference (docs/spec/variants.md §1): the independent vectors, the segment
 // convention, the pseudo-inverse (iteration, residual identity, SVD), and the oracles.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';

@@ -15,7 +15,8 @@ import type { Gpu } from '../../gpu/gpu';
 import type { CompiledPipeline } from '../../gpu/pipelines';
 import { packUniform } from '../../gpu/uniforms';
 import { GpuError } from '../../gpu/errors';
-import { NystromKernels, Owner, packParts, type Step } from '../nystrom/kernels';
+import { NystromKernels } from '../nystrom/kernels';
+import { Allocations, packParts, type Step } from '../../gpu/plan-kit';
 import { planExact } from '../exact/plan';
 import { planNystrom } from '../nystrom/plan';
 import type { Plan } from '../types';
@@ -90,7 +91,7 @@ export class StreamEngine {
   private constructor(
     readonly gpu: Gpu,
     readonly cfg: Required<Pick<StreamConfig, 'method' | 'n' | 'd' | 'dv' | 'heads' | 'refresh' | 'guard' | 'iters'>> & StreamConfig,
-    private readonly own: Owner,
+    private readonly own: Allocations,
     private readonly pipes: Record<Kernel, CompiledPipeline>,
     private readonly bufs: {
       xq: GPUBuffer; xk: GPUBuffer; xv: GPUBuffer; r: GPUBuffer; s: GPUBuffer; y: GPUBuffer; m: GPUBuffer; st: GPUBuffer; uni: GPUBuffer;
@@ -135,7 +136,7 @@ export class StreamEngine {
     // retroactive methods always emit their window (its cost is part of a retroactive step): into
     // one scratch slot when the caller does not keep the windows
     const wcap = internals.wcap ?? (retro ? (opts.keepWindows ? B : 1) : 0);
-    const own = new Owner(gpu);
+    const own = new Allocations(gpu);
     const L = `stream.${method}`;
     try {
       const bindings = ['uniform', 'read', 'read', 'read', 'storage', 'storage', 'storage', 'storage', 'storage'] as const;

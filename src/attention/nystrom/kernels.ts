@@ -1,80 +1,30 @@
 // The Nyström kernels as reusable dispatch steps: the batch Nyström plan and the continual
-// engine's landmark updates (src/stream) build their work from these.
+// engine's landmark updates (src/attention/continual) build their work from these.
 //
 // A Step is one dispatch with a FLOP estimate; long products are cut into several steps
 // (ranges of workgroups, `g0`) so that `packParts` can keep each submit within
-// gpu.maxFlopsPerSubmit.
+// gpu.maxFlopsPerSubmit. Every kernel takes the one Params uniform of shaders/nystrom/params.wgsl.
 import matmulWgsl from '../../../shaders/nystrom/matmul.wgsl';
 import softmaxWgsl from '../../../shaders/nystrom/softmax.wgsl';
 import landmarksWgsl from '../../../shaders/nystrom/landmarks.wgsl';
 import pinvWgsl from '../../../shaders/nystrom/pinv.wgsl';
 import type { Gpu } from '../../gpu/gpu';
 import type { CompiledPipeline } from '../../gpu/pipelines';
-import { packUniform } from '../../gpu/uniforms';
+import type { Allocations, Step } from '../../gpu/plan-kit';
+import { uniformLayout, type ShaderSource } from '../../gpu/wgsl';
 
 export const MATMUL = matmulWgsl;
 export const SOFTMAX = softmaxWgsl;
 export const LANDMARKS = landmarksWgsl;
 export const PINV = pinvWgsl;
 
-const MATMUL_U = {
-  rows: 'u32', inner: 'u32', cols: 'u32', xOff: 'u32', yOff: 'u32', cOff: 'u32', xStride: 'u32', yStride: 'u32', cStride: 'u32',
-  ldx: 'u32', ldy: 'u32', ldc: 'u32', transY: 'u32', tilesC: 'u32', tiles: 'u32', splits: 'u32', splitLen: 'u32', g0: 'u32', groups: 'u32',
-  alpha: 'f32', beta: 'f32', gamma: 'f32', sigma: 'f32',
-} as const;
-const SOFTMAX_U = { cols: 'u32', ld: 'u32', off: 'u32', rowsPerBatch: 'u32', batchStride: 'u32', g0: 'u32', groups: 'u32', rows: 'u32' } as const;
-const LANDMARKS_U = { n: 'u32', d: 'u32', m: 'u32', heads: 'u32', base: 'u32', rem: 'u32', scale: 'f32', groups: 'u32' } as const;
-const PINV_U = { m: 'u32', heads: 'u32', aOff: 'u32', zOff: 'u32', stride: 'u32', iters: 'u32' } as const;
-
 /** Largest m whose pseudo-inverse runs fused in one workgroup (pinv.wgsl `fused`). */
 export const PINV_FUSED_MAX_M = 64;
 
-export interface Step {
-  label: string;
-  /** floating-point operations of this dispatch (for splitting long work into parts) */
-  flops: number;
-  encode(pass: GPUComputePassEncoder): void;
-}
-
-/** Owns the buffers a plan (or engine) allocated and returns them to the pool on release. */
-export class Owner {
-  readonly list: GPUBuffer[] = [];
-  constructor(readonly gpu: Gpu) {}
-  add<T extends GPUBuffer>(b: T): T {
-    this.list.push(b);
-    return b;
-  }
-  buffer(label: string, floats: number): GPUBuffer {
-    return this.add(this.gpu.buffer(label, Math.max(1, floats) * 4));
-  }
-  uniform(label: string, data: ArrayBuffer): GPUBuffer {
-    return this.add(this.gpu.uniform(label, data));
-  }
-  get bytes(): number {
-    return this.list.reduce((s, b) => s + b.size, 0);
-  }
-  releaseAll() {
-    for (const b of this.list) this.gpu.release(b);
-    this.list.length = 0;
-  }
-}
-
-/** Groups steps in order into parts of at most `budget` FLOPs (a step larger than that is a part alone). */
-export function packParts(steps: Step[], budget: number): Step[][] {
-  const parts: Step[][] = [];
-  let cur: Step[] = [];
-  let sum = 0;
-  for (const s of steps) {
-    if (cur.length && sum + s.flops > budget) {
-      parts.push(cur);
-      cur = [];
-      sum = 0;
-    }
-    cur.push(s);
-    sum += s.flops;
-  }
-  if (cur.length) parts.push(cur);
-  return parts;
+/** The Params uniform for one dispatch of `shader`: `values`, and 0 in every field the kernel does not read. */
+function params(own: Allocations, shader: ShaderSource, label: string, values: Record<string, number>): GPUBuffer {
+  const zeros = Object.fromEntries(Object.keys(uniformLayout(shader)).map((f) => [f, 0]));
+  return own.params(shader, label, { ...zeros, ...values });
 }
 
 export interface MatmulSpec {
@@ -121,16 +71,11 @@ export class NystromKernels {
   ) {}
 
   static async load(gpu: Gpu): Promise<NystromKernels> {
-    const io = ['uniform', 'read', 'read', 'storage'] as const;
-    const [mm, sum, sm, sms, lm, pi, pf] = await Promise.all([
-      gpu.pipelines.get({ shader: MATMUL, entryPoint: 'main', bindings: [...io] }),
-      gpu.pipelines.get({ shader: MATMUL, entryPoint: 'sumSplits', bindings: [...io] }),
-      gpu.pipelines.get({ shader: SOFTMAX, entryPoint: 'main', bindings: ['uniform', 'storage'] }),
-      gpu.pipelines.get({ shader: SOFTMAX, entryPoint: 'short', bindings: ['uniform', 'storage'] }),
-      gpu.pipelines.get({ shader: LANDMARKS, entryPoint: 'main', bindings: ['uniform', 'read', 'read', 'storage', 'storage'] }),
-      gpu.pipelines.get({ shader: PINV, entryPoint: 'init', bindings: ['uniform', 'read', 'storage', 'storage'] }),
-      gpu.pipelines.get({ shader: PINV, entryPoint: 'fused', bindings: ['uniform', 'read', 'storage', 'storage'] }),
-    ]);
+    const [mm, sum, sm, sms, lm, pi, pf] = await Promise.all(
+      ([[MATMUL, 'main'], [MATMUL, 'sumSplits'], [SOFTMAX, 'main'], [SOFTMAX, 'short'], [LANDMARKS, 'main'], [PINV, 'init'], [PINV, 'fused']] as const).map(
+        ([shader, entryPoint]) => gpu.pipelines.get({ shader, entryPoint }),
+      ),
+    );
     return new NystromKernels(gpu, mm, sum, sm, sms, lm, pi, pf);
   }
 
@@ -142,7 +87,7 @@ export class NystromKernels {
     return out;
   }
 
-  matmul(owner: Owner, s: MatmulSpec, budget = this.gpu.maxFlopsPerSubmit): Step[] {
+  matmul(own: Allocations, s: MatmulSpec, budget = this.gpu.maxFlopsPerSubmit): Step[] {
     const { rows, inner, cols, batches } = s;
     const splits = s.splitScratch?.splits ?? 1;
     const splitLen = Math.ceil(inner / splits / 16) * 16;
@@ -151,7 +96,7 @@ export class NystromKernels {
     const groups = batches * splits * tiles;
     const flopsPerGroup = 2 * TILE * TILE * Math.min(inner, splitLen);
     const base = {
-      rows, inner, cols,
+      rows, inner, cols, batches,
       xOff: s.xOff ?? 0, yOff: s.yOff ?? 0,
       xStride: s.xStride ?? rows * inner, yStride: s.yStride ?? inner * cols,
       ldx: s.ldx ?? inner, ldy: s.ldy ?? (s.transY ? inner : cols),
@@ -161,23 +106,23 @@ export class NystromKernels {
     const out = s.splitScratch ? s.splitScratch.buffer : s.c;
     const steps: Step[] = [];
     for (const [g0, count] of this.chunks(groups, flopsPerGroup, budget)) {
-      const u = owner.uniform(`${s.label}.params`, packUniform(MATMUL_U, {
+      const u = params(own, MATMUL, `${s.label}.params`, {
         ...base,
         cOff: s.splitScratch ? 0 : (s.cOff ?? 0),
         cStride: s.splitScratch ? rows * cols : (s.cStride ?? rows * cols),
         ldc: s.splitScratch ? cols : (s.ldc ?? cols),
         g0, groups: count,
-      }));
+      });
       const bg = this.gpu.bindGroup(this.matmulPipe, s.label, [u, s.x, s.y, out]);
       steps.push({ label: s.label, flops: count * flopsPerGroup, encode: (pass) => this.gpu.dispatch(pass, this.matmulPipe, bg, count) });
     }
     if (s.splitScratch) {
       const elems = batches * rows * cols;
       const sumGroups = Math.ceil(elems / 64);
-      const u = owner.uniform(`${s.label}.sum.params`, packUniform(MATMUL_U, {
-        ...base, tiles: batches, xOff: 0, xStride: rows * cols, ldx: cols,
+      const u = params(own, MATMUL, `${s.label}.sum.params`, {
+        ...base, xOff: 0, xStride: rows * cols, ldx: cols,
         cOff: s.cOff ?? 0, cStride: s.cStride ?? rows * cols, ldc: s.ldc ?? cols, g0: 0, groups: sumGroups,
-      }));
+      });
       const bg = this.gpu.bindGroup(this.sumPipe, `${s.label}.sum`, [u, s.splitScratch.buffer, s.y, s.c]);
       steps.push({ label: `${s.label}.sum`, flops: elems * splits, encode: (pass) => this.gpu.dispatch(pass, this.sumPipe, bg, sumGroups) });
     }
@@ -188,7 +133,7 @@ export class NystromKernels {
    * In-place row softmax of `rowsPerBatch` rows of `cols` in each of `batches` batches: one
    * invocation per row for short rows (≤ 256), one workgroup per row for long ones.
    */
-  softmax(owner: Owner, label: string, buf: GPUBuffer, o: { cols: number; rowsPerBatch: number; batches: number; ld?: number; off?: number; batchStride?: number }, budget = this.gpu.maxFlopsPerSubmit): Step[] {
+  softmax(own: Allocations, label: string, buf: GPUBuffer, o: { cols: number; rowsPerBatch: number; batches: number; ld?: number; off?: number; batchStride?: number }, budget = this.gpu.maxFlopsPerSubmit): Step[] {
     const rows = o.rowsPerBatch * o.batches;
     const short = o.cols <= 256;
     const pipe = short ? this.softmaxShortPipe : this.softmaxPipe;
@@ -197,10 +142,10 @@ export class NystromKernels {
     const groups = Math.ceil(rows / perGroup);
     const steps: Step[] = [];
     for (const [g0, count] of this.chunks(groups, 6 * o.cols * perGroup, budget)) {
-      const u = owner.uniform(`${label}.params`, packUniform(SOFTMAX_U, {
-        cols: o.cols, ld: o.ld ?? o.cols, off: o.off ?? 0, rowsPerBatch: o.rowsPerBatch,
-        batchStride: o.batchStride ?? o.rowsPerBatch * (o.ld ?? o.cols), g0: g0 * perGroup, groups: count, rows,
-      }));
+      const u = params(own, SOFTMAX, `${label}.params`, {
+        rows: o.rowsPerBatch, batches: o.batches, cols: o.cols, ldc: o.ld ?? o.cols, cOff: o.off ?? 0,
+        cStride: o.batchStride ?? o.rowsPerBatch * (o.ld ?? o.cols), g0: g0 * perGroup, groups: count,
+      });
       const bg = this.gpu.bindGroup(pipe, label, [u, buf]);
       steps.push({ label, flops: count * 6 * o.cols * perGroup, encode: (pass) => this.gpu.dispatch(pass, pipe, bg, count) });
     }
@@ -208,11 +153,9 @@ export class NystromKernels {
   }
 
   /** Segment-mean landmarks of q and k (H×N×d) into ql, kl (H×m×d), scaled by d^(−1/4). */
-  landmarks(owner: Owner, q: GPUBuffer, k: GPUBuffer, ql: GPUBuffer, kl: GPUBuffer, n: number, d: number, m: number, heads: number): Step {
+  landmarks(own: Allocations, q: GPUBuffer, k: GPUBuffer, ql: GPUBuffer, kl: GPUBuffer, n: number, d: number, m: number, heads: number): Step {
     const groups = Math.ceil((heads * m * d) / 64);
-    const u = owner.uniform('nystrom.landmarks.params', packUniform(LANDMARKS_U, {
-      n, d, m, heads, base: Math.floor(n / m), rem: n % m, scale: d ** -0.25, groups,
-    }));
+    const u = params(own, LANDMARKS, 'nystrom.landmarks.params', { rows: m, inner: n, cols: d, batches: heads, alpha: d ** -0.25, groups });
     const bg = this.gpu.bindGroup(this.landmarksPipe, 'nystrom.landmarks', [u, q, k, ql, kl]);
     return { label: 'nystrom.landmarks', flops: 2 * heads * n * d, encode: (pass) => this.gpu.dispatch(pass, this.landmarksPipe, bg, groups) };
   }
@@ -222,9 +165,9 @@ export class NystromKernels {
    * steps. Up to m = 64 one fused dispatch (result in z, w as scratch); above, ping-ponging
    * between z and z2 with four tiled products per step. Returns the steps and the result buffer.
    */
-  pinv(owner: Owner, a: GPUBuffer, z: GPUBuffer, z2: GPUBuffer, p: GPUBuffer, u: GPUBuffer, w: GPUBuffer, m: number, heads: number, iters: number, aOff = 0): { steps: Step[]; result: GPUBuffer } {
+  pinv(own: Allocations, a: GPUBuffer, z: GPUBuffer, z2: GPUBuffer, p: GPUBuffer, u: GPUBuffer, w: GPUBuffer, m: number, heads: number, iters: number, aOff = 0): { steps: Step[]; result: GPUBuffer } {
     const steps: Step[] = [];
-    const ui = owner.uniform('nystrom.pinv.params', packUniform(PINV_U, { m, heads, aOff, zOff: 0, stride: m * m, iters }));
+    const ui = params(own, PINV, 'nystrom.pinv.params', { rows: m, batches: heads, xOff: aOff, xStride: m * m, cStride: m * m, iters });
     if (m <= PINV_FUSED_MAX_M) {
       const bg = this.gpu.bindGroup(this.pinvFusedPipe, 'nystrom.pinv', [ui, a, z, w]);
       steps.push({ label: 'nystrom.pinv', flops: heads * (3 * m * m + iters * 8 * m ** 3), encode: (pass) => this.gpu.dispatch(pass, this.pinvFusedPipe, bg, heads) });
@@ -236,13 +179,13 @@ export class NystromKernels {
     let next = z2;
     const mm = { rows: m, inner: m, cols: m, batches: heads };
     for (let k = 0; k < iters; k++) {
-      steps.push(...this.matmul(owner, { ...mm, label: 'nystrom.pinv.P', x: a, y: cur, c: p, xOff: aOff }));
+      steps.push(...this.matmul(own, { ...mm, label: 'nystrom.pinv.P', x: a, y: cur, c: p, xOff: aOff }));
       // U = 15I − P·(7I − P)
-      steps.push(...this.matmul(owner, { ...mm, label: 'nystrom.pinv.U', x: p, y: p, c: u, gamma: 7, sigma: -1, alpha: -1, beta: 15 }));
+      steps.push(...this.matmul(own, { ...mm, label: 'nystrom.pinv.U', x: p, y: p, c: u, gamma: 7, sigma: -1, alpha: -1, beta: 15 }));
       // W = 13I − P·U
-      steps.push(...this.matmul(owner, { ...mm, label: 'nystrom.pinv.W', x: p, y: u, c: w, alpha: -1, beta: 13 }));
+      steps.push(...this.matmul(own, { ...mm, label: 'nystrom.pinv.W', x: p, y: u, c: w, alpha: -1, beta: 13 }));
       // Z' = ¼·Z·W
-      steps.push(...this.matmul(owner, { ...mm, label: 'nystrom.pinv.Z', x: cur, y: w, c: next, alpha: 0.25 }));
+      steps.push(...this.matmul(own, { ...mm, label: 'nystrom.pinv.Z', x: cur, y: w, c: next, alpha: 0.25 }));
       [cur, next] = [next, cur];
     }
     return { steps, result: cur };

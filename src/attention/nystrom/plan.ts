@@ -1,4 +1,4 @@
-// GPU plan of Nyström attention (spec/variants.md §1): segment-mean landmarks, the three
+// GPU plan of Nyström attention (docs/spec/variants.md §1): segment-mean landmarks, the three
 // softmaxes, the iterative pseudo-inverse and Y = F·(Z·(B·V)) evaluated right to left, for
 // all heads in each dispatch. The display map Ŝ = F·Z·B is computed on request.
 import type { Gpu } from '../../gpu/gpu';
@@ -7,7 +7,8 @@ import { runForward } from '../../gpu/timing';
 import type { Extra, GpuInputs, MapRequest, MapWindow, Plan, Shape } from '../types';
 import { checkMapRequest } from '../map-request';
 import { bvSplits } from './sizes';
-import { NystromKernels, Owner, packParts, type Step } from './kernels';
+import { Allocations, packParts, submitParts, type Step } from '../../gpu/plan-kit';
+import { NystromKernels } from './kernels';
 import { pinvResidual, segmentOfToken } from './reference';
 
 export interface NystromPlanOptions {
@@ -30,23 +31,11 @@ export interface NystromPlan extends Plan {
   readonly steps: Step[];
 }
 
-/** Submits steps in parts of at most gpu.maxFlopsPerSubmit, waiting for each. */
-export async function submitSteps(gpu: Gpu, steps: Step[], label: string): Promise<void> {
-  for (const part of packParts(steps, gpu.maxFlopsPerSubmit)) {
-    const enc = gpu.device.createCommandEncoder({ label });
-    const pass = enc.beginComputePass({ label });
-    for (const s of part) s.encode(pass);
-    pass.end();
-    gpu.device.queue.submit([enc.finish()]);
-    await gpu.device.queue.onSubmittedWorkDone();
-  }
-}
-
 export async function planNystrom(gpu: Gpu, shape: Shape, m: number, iters: number, inputs: GpuInputs, opts: NystromPlanOptions = {}): Promise<NystromPlan> {
   const { n, d, dv, heads: H } = shape;
   const L = opts.label ?? 'nystrom';
   const kernels = await NystromKernels.load(gpu);
-  const own = new Owner(gpu);
+  const own = new Allocations(gpu);
   const output = own.buffer(`${L}.output`, H * n * dv);
   const ql = opts.landmarks?.q ?? own.buffer(`${L}.Q̃`, H * m * d);
   const kl = opts.landmarks?.k ?? own.buffer(`${L}.K̃`, H * m * d);
@@ -109,7 +98,7 @@ async function readNystromMap(gpu: Gpu, kernels: NystromKernels, plan: NystromPl
   return gpu.scoped('Nyström map', async () => {
     await runForward(gpu, plan, 'nystrom map forward');
     if (req.kind === 'rows') {
-      const own = new Owner(gpu);
+      const own = new Allocations(gpu);
       try {
         const g = own.buffer('nystrom.map.FZ', req.rows * m);
         const out = own.buffer('nystrom.map', req.rows * n);
@@ -117,7 +106,7 @@ async function readNystromMap(gpu: Gpu, kernels: NystromKernels, plan: NystromPl
           ...kernels.matmul(own, { label: 'nystrom.map.FZ', x: plan.f, y: plan.z, c: g, rows: req.rows, inner: m, cols: m, batches: 1, xOff: (h * n + req.row0) * m, yOff: h * m * m }),
           ...kernels.matmul(own, { label: 'nystrom.map.FZB', x: g, y: plan.b, c: out, rows: req.rows, inner: m, cols: n, batches: 1, yOff: h * m * n }),
         ];
-        await submitSteps(gpu, steps, 'nystrom map');
+        await submitParts(gpu, steps, 'nystrom map');
         const data = await gpu.read(out, 0, req.rows * n * 4);
         return { kind: 'rows', head: h, data, rows: req.rows, cols: n, row0: req.row0, pool: 1, signed: true };
       } finally {
@@ -163,13 +152,13 @@ async function nystromExtras(gpu: Gpu, kernels: NystromKernels, plan: NystromPla
   let residual = 0;
   for (let h = 0; h < H; h++) residual = Math.max(residual, pinvResidual(a.subarray(h * m * m), z.subarray(h * m * m), m));
   // rows of Ŝ = F·Z·B sum to F·(Z·1), because every row of B sums to 1
-  const own = new Owner(gpu);
+  const own = new Allocations(gpu);
   let rowSumDev = 0;
   try {
-    const ones = own.add(gpu.upload('nystrom.ones', new Float32Array(m).fill(1)));
+    const ones = own.upload('nystrom.ones', new Float32Array(m).fill(1));
     const z1 = own.buffer('nystrom.Z·1', H * m);
     const rs = own.buffer('nystrom.rowsums', H * n);
-    await submitSteps(gpu, [
+    await submitParts(gpu, [
       ...kernels.matmul(own, { label: 'nystrom.Z1', x: plan.z, y: ones, c: z1, rows: m, inner: m, cols: 1, batches: H, yStride: 0 }),
       ...kernels.matmul(own, { label: 'nystrom.rowsums', x: plan.f, y: z1, c: rs, rows: n, inner: m, cols: 1, batches: H }),
     ], 'nystrom row sums');

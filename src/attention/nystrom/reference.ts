@@ -1,4 +1,4 @@
-// Float64 CPU reference of Nyström attention (spec/variants.md §1, Xiong et al. 2021):
+// Float64 CPU reference of Nyström attention (docs/spec/variants.md §1, Xiong et al. 2021):
 //   q̂ = q·d^(−1/4), k̂ = k·d^(−1/4); landmarks Q̃, K̃ = segment means of q̂, k̂;
 //   F = softmax(Q̂K̃ᵀ) (N×m), A = softmax(Q̃K̃ᵀ) (m×m), B = softmax(Q̃K̂ᵀ) (m×N);
 //   Z = pinv(A) (iterative, or exact through an SVD for the oracles); Y = F·(Z·(B·V)).
