@@ -10,7 +10,7 @@
 // γ·I and β·I need a square operand; the host only sets them for square products.
 //
 // A workgroup computes a 64×64 tile of C (16×16 invocations, a 4×4 block each), the inner
-// dimension advancing in slabs of 16 staged in workgroup memory (as shaders/bench/matmul.wgsl).
+// dimension advancing in slabs of 16 staged in workgroup memory (common/matmul-tile.wgsl).
 // Split-K (splits > 1): workgroup s of a tile covers inner indices [s·splitLen, (s+1)·splitLen)
 // and writes its partial tile to C at slot (b·splits + s); `sumSplits` adds the slots up.
 // Work is linearized as g = g0 + (wid.x + wid.y·nwg.x) over (batch, split, tile) so a long
@@ -18,26 +18,26 @@
 
 #include "nystrom/params.wgsl"
 #include "common/grid.wgsl"
-
-const TM: u32 = 64u;
-const TK: u32 = 16u;
+#include "common/matmul-tile.wgsl"
 
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> Y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 
-var<workgroup> Xs: array<f32, TM * TK>; // [row][k]
-var<workgroup> Ys: array<f32, TK * TM>; // [k][col]
+// the batch of this workgroup's tile (set by `main` before the product)
+var<private> batch: u32;
 
-fn loadY(b: u32, k: u32, c: u32) -> f32 {
+fn tileA(r: u32, k: u32) -> f32 {
+  return X[P.xOff + batch * P.xStride + r * P.ldx + k];
+}
+
+// element (k, c) of op(Y)
+fn tileB(k: u32, c: u32) -> f32 {
+  let yb = P.yOff + batch * P.yStride;
   if (P.transY != 0u) {
-    return Y[P.yOff + b * P.yStride + c * P.ldy + k];
+    return Y[yb + c * P.ldy + k];
   }
-  var y = P.sigma * Y[P.yOff + b * P.yStride + k * P.ldy + c];
-  if (k == c) {
-    y += P.gamma;
-  }
-  return y;
+  return P.sigma * Y[yb + k * P.ldy + c] + select(0.0, P.gamma, k == c);
 }
 
 @compute @workgroup_size(16, 16)
@@ -53,46 +53,21 @@ fn main(
   }
   let g = P.g0 + local;
   let perBatch = P.tiles * P.splits;
-  let b = g / perBatch;
+  batch = g / perBatch;
   let split = (g % perBatch) / P.tiles;
   let tile = g % P.tiles;
   let row0 = (tile / P.tilesC) * TM;
   let col0 = (tile % P.tilesC) * TM;
   let k0 = split * P.splitLen;
-  let k1 = min(P.inner, k0 + P.splitLen);
-  let xb = P.xOff + b * P.xStride;
+  tileProduct(t, lid, row0, col0, k0, min(P.inner, k0 + P.splitLen), P.rows, P.cols);
 
-  var acc: array<vec4<f32>, 4>;
-  for (var slab = k0; slab < k1; slab += TK) {
-    for (var e = t; e < TM * TK; e += 256u) {
-      let r = row0 + e / TK;
-      let kx = slab + e % TK;
-      Xs[e] = select(0.0, X[xb + min(r, P.rows - 1u) * P.ldx + min(kx, P.inner - 1u)], r < P.rows && kx < k1);
-      let ky = slab + e / TM;
-      let c = col0 + e % TM;
-      var y = 0.0;
-      if (ky < k1 && c < P.cols) {
-        y = loadY(b, ky, c);
-      }
-      Ys[e] = y;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let yv = vec4<f32>(Ys[kk * TM + lid.x * 4u], Ys[kk * TM + lid.x * 4u + 1u], Ys[kk * TM + lid.x * 4u + 2u], Ys[kk * TM + lid.x * 4u + 3u]);
-      for (var i = 0u; i < 4u; i++) {
-        acc[i] += Xs[(lid.y * 4u + i) * TK + kk] * yv;
-      }
-    }
-    workgroupBarrier();
-  }
-
-  let cb = P.cOff + (b * P.splits + split) * P.cStride;
+  let cb = P.cOff + (batch * P.splits + split) * P.cStride;
   for (var i = 0u; i < 4u; i++) {
-    let r = row0 + lid.y * 4u + i;
+    let r = row0 + tileRow(lid, i);
     for (var j = 0u; j < 4u; j++) {
-      let c = col0 + lid.x * 4u + j;
+      let c = col0 + tileCol(lid, j);
       if (r < P.rows && c < P.cols) {
-        var v = acc[i][j];
+        var v = tileAcc[i][j];
         if (P.splits == 1u) {
           v = P.alpha * v + select(0.0, P.beta, r == c);
         }
