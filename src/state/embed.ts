@@ -5,8 +5,8 @@
 //     { source, type: 'ready', hash }   { source, type: 'state', hash }
 //     { source, type: 'result', result: { variant, status, n, d, timeMs, errRelFro, speedup, … } }
 // - accepts commands from the parent (messages with target: 'attention-playground'):
-//     { target, type: 'set', hash: '#v=nystrom&n=512' }       the whole state, as a link's hash
-//     { target, type: 'set', state: { v: 'nystrom', m: 16 } }  some keys, over the current state
+//     { target, type: 'set', hash: '#v=<id>&n=512' }          the whole state, as a link's hash
+//     { target, type: 'set', state: { v: '<id>', n: 512 } }  some keys, over the current state
 //     { target, type: 'run' }                                  run now
 //     { target, type: 'get' }                                  answers { type: 'state', hash }
 //     { target, type: 'scene', index } / { type: 'next' } / { type: 'prev' }   step the deck

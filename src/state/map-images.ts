@@ -209,11 +209,12 @@ export interface MapScales {
   diffTop?: number;
 }
 
-export type MapRole = 'exact' | 'approx' | 'diff';
+/** The panels: the reference's map (the baseline's, or another reference), the variant's, their difference. */
+export type MapRole = 'reference' | 'approx' | 'diff';
 
 /** What is drawn, for the hover readout: the grids of the panels. */
 export interface MapGrids {
-  exact?: Grid;
+  reference?: Grid;
   approx: Grid;
   diff?: Grid;
 }
@@ -229,13 +230,13 @@ export function computeMapImages(req: MapImagesRequest): MapImagesData {
   const { map, exactMap } = req;
   const comparing = req.compare && exactMap !== undefined && exactMap.rows === map.rows && exactMap.cols === map.cols;
   const approx = toGrid(map, req.zoom);
-  const exact = comparing ? toGrid(exactMap!, req.zoom) : undefined;
+  const reference = comparing ? toGrid(exactMap!, req.zoom) : undefined;
   // the shared scale of the map(s): from 0 (probabilities) to the largest entry shown; maps
   // that can be negative (signed) get a symmetric scale instead. A few dominant cells (causal
   // row 0 is all on one key: p = 1) would wash out the rest of the map: then the scale tops
   // out at a high quantile, and the caption says so.
   const signed = map.signed || Boolean(exactMap?.signed && comparing);
-  const both = exact ? [exact, approx] : [approx];
+  const both = reference ? [reference, approx] : [approx];
   const range = extent(both);
   const largest = Math.max(Math.abs(range.max), signed ? Math.abs(range.min) : 0, 1e-12);
   const typical = quantileAbs(both, CLIP_QUANTILE);
@@ -245,16 +246,16 @@ export function computeMapImages(req: MapImagesRequest): MapImagesData {
   const mapScale = signed ? DIVERGING : VIRIDIS;
   const pixels: MapImagesData['pixels'] = { approx: colourGrid(approx, scales.cmin, scales.cmax, mapScale) };
   let diff: Grid | undefined;
-  if (exact) {
+  if (reference) {
     const z = new Float32Array(approx.z.length);
-    for (let i = 0; i < z.length; i++) z[i] = approx.z[i] - exact.z[i];
+    for (let i = 0; i < z.length; i++) z[i] = approx.z[i] - reference.z[i];
     diff = { ...approx, z };
     const d = extent([diff]);
     scales.diffTop = Math.max(Math.abs(d.min), Math.abs(d.max), 1e-12);
-    pixels.exact = colourGrid(exact, scales.cmin, scales.cmax, mapScale);
+    pixels.reference = colourGrid(reference, scales.cmin, scales.cmax, mapScale);
     pixels.diff = colourGrid(diff, -scales.diffTop, scales.diffTop, DIVERGING);
   }
-  return { grids: { exact, approx, diff }, scales, pixels };
+  return { grids: { reference, approx, diff }, scales, pixels };
 }
 
 /** What the page gets back from the worker: the grids and scales, and each panel as a PNG data URL. */

@@ -2,7 +2,7 @@
 // comparison table, the bar charts, the error-versus-time chart, the sweep plots and the
 // recorded example results all read the same thing. Everything goes through the CSV row
 // (src/bench/rows.ts), so a run and the same run loaded back from its CSV give equal points.
-import { findVariant } from '../attention/registry';
+import { baseline, baselineTimedParams, findVariant } from '../attention/registry';
 import type { CsvValue } from '../bench/csv';
 import { resultToRow } from '../bench/rows';
 import type { RunResult } from '../bench/runner';
@@ -114,6 +114,15 @@ export function rowToPoint(row: Row, source: string): Point {
     adapter: [text(row.adapter_vendor), text(row.adapter_architecture)].filter(Boolean).join(' · ') || text(row.adapter_description),
     fallback: bool(row.is_fallback_adapter),
   };
+}
+
+/** Is the point the baseline's timed kernel (its knobs absent from a CSV count as their defaults)? */
+export function isBaselineTimedPoint(p: Point): boolean {
+  if (p.variant !== baseline.id) return false;
+  return Object.entries(baselineTimedParams).every(([name, value]) => {
+    const spec = baseline.params.find((s) => s.name === name);
+    return (p.knobs[name] ?? (spec ? formatValue(spec.default) : undefined)) === formatValue(value);
+  });
 }
 
 export function resultToPoint(r: RunResult, source = 'session'): Point {

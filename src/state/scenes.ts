@@ -2,7 +2,7 @@
 // with the arrow keys or buttons (src/ui/shell/scenes-bar.tsx), or by the parent page of an iframe
 // (src/state/embed.ts). Format (docs/ui.md, "Scenes"):
 //
-//   { "title": "A tour", "scenes": [ { "caption": "…", "state": "v=exact&n=256&view=run" }, … ] }
+//   { "title": "A tour", "scenes": [ { "caption": "…", "state": "n=256&view=run" }, { "caption": "…", "state": "v=<id>&n=1024" } }, … ] }
 //
 // `state` is a URL hash (with or without '#'): every knob, the variant and the view.
 
@@ -34,7 +34,7 @@ export function parseDeck(json: unknown, source = 'the deck'): Deck {
     if (typeof s !== 'object' || s === null) fail(`scene ${i + 1} must be an object`);
     const x = s as Record<string, unknown>;
     if (typeof x.caption !== 'string' || x.caption.trim() === '') fail(`scene ${i + 1} needs a "caption" (text)`);
-    if (typeof x.state !== 'string') fail(`scene ${i + 1} needs a "state" (a URL hash such as "v=exact&n=256")`);
+    if (typeof x.state !== 'string') fail(`scene ${i + 1} needs a "state" (a URL hash such as "n=256&view=run")`);
     if (x.title !== undefined && typeof x.title !== 'string') fail(`scene ${i + 1}: "title" must be text`);
     return { caption: x.caption as string, state: (x.state as string).replace(/^#/, ''), title: x.title as string | undefined };
   });

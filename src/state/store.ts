@@ -3,7 +3,7 @@
 // stays visible in its field with its message instead of being silently corrected.
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { findVariant, variants } from '../attention/registry';
+import { baseline, findVariant, variants } from '../attention/registry';
 import { runParams } from '../bench/run-params';
 import type { RunResult } from '../bench/runner';
 import type { AdapterSummary } from '../gpu/gpu';
@@ -151,7 +151,7 @@ const notice = (text: string): Notice => ({ id: nextNoticeId++, text });
 
 /** A fresh store, starting from `initial` (usually the URL hash). */
 export function createPlaygroundStore(initial?: HashState) {
-  const variantId = initial?.variantId ?? variants[0].id;
+  const variantId = initial?.variantId ?? baseline.id;
   const paramRaw: Record<string, RawValues> = {};
   for (const v of variants) paramRaw[v.id] = defaultRaw(v.params);
   for (const [id, values] of Object.entries(initial?.others ?? {})) paramRaw[id] = { ...paramRaw[id], ...toRaw(values) };

@@ -1,6 +1,6 @@
-// URL-hash sync: every view is a shareable link (DESIGN.md "UI").
+// URL-hash sync: every view is a shareable link (docs/ui.md).
 //
-// The hash is a query string: `#v=exact&n=256&d=64&…&impl=flash`. `v` names the variant;
+// The hash is a query string: `#v=<variant id>&n=256&d=64&…` (the baseline's id when `v` is absent). `v` names the variant;
 // every other knob key is a `urlKey` of the run params (src/bench/run-params.ts) or of the
 // selected variant's params — the same schema that drives the controls and the CSV, so a
 // new variant's knobs get URL keys without code here. The view keys (VIEW_KEYS: `view`,
@@ -8,7 +8,7 @@
 // knobs of the other compared variants are written as `<variant>.<urlKey>` when they differ
 // from their defaults. Unknown keys are ignored; invalid values fall back to their defaults
 // with a notice the page shows.
-import { findVariant, variants } from '../attention/registry';
+import { baseline, findVariant, variants } from '../attention/registry';
 import { runParams } from '../bench/run-params';
 import { defaults, formatValue, fromKeyed, parseValue, toKeyed, type ParamValues } from '../params/schema';
 import { configOf, deriveConfig } from './config';
@@ -41,7 +41,7 @@ export function parseHash(hash: string): HashState {
   const get = (key: string) => query.get(key);
   const notices: string[] = [];
   const requested = get(VARIANT_KEY);
-  let variant = variants[0];
+  let variant = baseline;
   if (requested !== null) {
     const found = findVariant(requested.trim());
     if (found) variant = found;

@@ -2,6 +2,7 @@
 // open view, the variants being compared, the sweep settings, the map window, the scene.
 // All of it lives in the URL hash next to the knobs (src/state/url.ts), so a link reproduces
 // the view.
+import { baseline } from '../attention/registry';
 
 export const VIEWS = ['run', 'compare', 'sweep', 'csv'] as const;
 export type View = (typeof VIEWS)[number];
@@ -46,13 +47,13 @@ export interface ViewState {
 }
 
 export function defaultSweep(variantId: string): SweepSettings {
-  return { target: 'n', from: '64', to: '512', steps: '4', variants: variantId === 'exact' ? ['exact'] : [variantId] };
+  return { target: 'n', from: '64', to: '512', steps: '4', variants: [variantId] };
 }
 
 export function defaultViewState(variantId: string, allIds: readonly string[]): ViewState {
   return {
     view: 'run',
-    compareIds: allIds.includes(variantId) ? [variantId, ...allIds.filter((id) => id !== variantId && id === 'exact')] : [],
+    compareIds: allIds.includes(variantId) ? [variantId, ...allIds.filter((id) => id !== variantId && id === baseline.id)] : [],
     sweep: defaultSweep(variantId),
   };
 }

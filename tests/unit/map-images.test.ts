@@ -58,7 +58,7 @@ describe('computeMapImages', () => {
     expect(m.scales.cmax).toBeCloseTo(0.5, 6);
     expect(m.grids.diff!.z[0]).toBeCloseTo(1 / 8 - 0.5, 6);
     expect(m.scales.diffTop).toBeCloseTo(0.5 - 1 / 8, 6);
-    expect(Object.keys(m.pixels).sort()).toEqual(['approx', 'diff', 'exact']);
+    expect(Object.keys(m.pixels).sort()).toEqual(['approx', 'diff', 'reference']);
     const px = pixelScale(8, 8);
     expect(m.pixels.approx!.width).toBe(8 * px);
   });
@@ -68,7 +68,7 @@ describe('computeMapImages', () => {
     const m = computeMapImages({ map: approx, compare: false });
     expect(m.scales.clipped).toBe(true);
     expect(m.scales.cmax).toBeLessThan(m.scales.largest);
-    expect(m.grids.exact).toBeUndefined();
+    expect(m.grids.reference).toBeUndefined();
     expect(Object.keys(m.pixels)).toEqual(['approx']);
   });
 

@@ -1,12 +1,13 @@
 // The attention-map panels: exact | approximate | difference side by side (just the map for
 // exact attention), each a figure of its own. Exact and approximate share one colour scale
 // starting at 0, so equal colours mean equal probabilities; the difference has its own
-// diverging scale centred on 0. The cells are a PNG made in the view worker (map-images.ts)
+// diverging scale centred on 0. The cells are a PNG made in the view worker (src/state/map-images.ts)
 // and drawn as a Plotly layout image under the panel's axes, with the colour scales as HTML
 // legends: a redraw is an axes-only Plotly figure, and no task of the main thread colours
 // 256² cells (issue 7). Zoom is shared through the page's state (every panel gets the same
 // ranges); the hover readout reads the grids.
 import type { Data, Layout } from 'plotly.js/lib/core';
+import { baseline } from '../../attention/registry';
 import type { MapWindow } from '../../attention/types';
 import type { FigureTheme } from './figure-theme';
 import { CLIP_QUANTILE, DIVERGING, MAX_PLOT_CELLS, VIRIDIS, type Grid, type MapGrids, type MapImages, type MapRole, type MapZoom } from '../../state/map-images';
@@ -44,8 +45,10 @@ export interface MapLegend {
 
 export interface MapPanel {
   title: string;
-  /** what the panel shows, for the readout and the test hooks: exact | approx | diff */
+  /** what the panel shows, for the readout: reference | approx | diff */
   role: MapRole;
+  /** the panel's name in the page (data-role, exported images' file names): the reference's is the baseline's id */
+  name: string;
   data: Data[];
   layout: Partial<Layout>;
   /** drawn rows × columns of cells (set on the plot as data-drawn once Plotly has drawn it) */
@@ -74,17 +77,17 @@ export function cellAt(g: Grid, x: number, y: number): { r: number; c: number } 
 export function buildMapPanels(input: MapFigureInput): MapPanels {
   const { map, theme, images } = input;
   const { grids, scales } = images;
-  const { approx, exact, diff } = grids;
+  const { approx, reference, diff } = grids;
   const notes: string[] = [];
   const mapScale = scales.signed ? DIVERGING : VIRIDIS;
-  const legends: MapLegend[] = [{ title: scales.signed ? 'value' : 'p', cmin: scales.cmin, cmax: scales.cmax, colorscale: mapScale, panels: exact ? [0, 1] : [0] }];
-  if (exact && diff && scales.diffTop !== undefined) legends.push({ title: 'Δ', cmin: -scales.diffTop, cmax: scales.diffTop, colorscale: DIVERGING, panels: [2] });
+  const legends: MapLegend[] = [{ title: scales.signed ? 'value' : 'p', cmin: scales.cmin, cmax: scales.cmax, colorscale: mapScale, panels: reference ? [0, 1] : [0] }];
+  if (reference && diff && scales.diffTop !== undefined) legends.push({ title: 'Δ', cmin: -scales.diffTop, cmax: scales.diffTop, colorscale: DIVERGING, panels: [2] });
 
-  const count = exact ? 3 : 1;
+  const count = reference ? 3 : 1;
   // each panel square-ish in token units; a wide window (first rows of a long sequence) up to 4:1
   const gap = 16;
   const legendWidth = 70;
-  const panelWidth = Math.max(160, Math.floor((input.width - legendWidth * (exact ? 2 : 1) - gap * count) / count));
+  const panelWidth = Math.max(160, Math.floor((input.width - legendWidth * (reference ? 2 : 1) - gap * count) / count));
   const margin = { l: 52, r: 8, t: 8, b: 44 };
   const aspect = Math.min(4, Math.max(1, map.cols / map.rows));
   const plotW = panelWidth - margin.l - margin.r;
@@ -103,6 +106,7 @@ export function buildMapPanels(input: MapFigureInput): MapPanels {
     return {
       title,
       role,
+      name: role === 'reference' ? baseline.id : role,
       drawn: `${g.rows}x${g.cols}`,
       data: [],
       layout: {
@@ -137,9 +141,9 @@ export function buildMapPanels(input: MapFigureInput): MapPanels {
 
   const titles = input.titles ?? {};
   const panels: MapPanel[] = [];
-  if (exact && diff) {
+  if (reference && diff) {
     panels.push(
-      panel(exact, 'exact', titles.exact ?? 'Exact'),
+      panel(reference, 'reference', titles.reference ?? 'Exact'),
       panel(approx, 'approx', titles.approx ?? input.variantLabel),
       panel(diff, 'diff', titles.diff ?? 'Difference (approx − exact)'),
     );
@@ -159,7 +163,7 @@ export function buildMapPanels(input: MapFigureInput): MapPanels {
     notes.push(`Drawn as means of ${approx.rowBlock}×${approx.block} cells (at most ${MAX_PLOT_CELLS}² per panel): zoom in (drag a box) for full resolution.`);
   }
   if (input.heads > 1) notes.push(`Head 1 of ${input.heads}.`);
-  if (exact) notes.push('Exact and approximate share one colour scale; the difference has its own diverging scale, centred on 0 (red: the approximation puts more weight there). Zoom and pan are shared by the three maps.');
+  if (reference) notes.push('Exact and approximate share one colour scale; the difference has its own diverging scale, centred on 0 (red: the approximation puts more weight there). Zoom and pan are shared by the three maps.');
   if (scales.signed) notes.push('This map can be negative: its scale diverges around 0.');
   if (scales.clipped) {
     notes.push(`Colour scale clipped at the ${CLIP_QUANTILE * 100}th percentile (${scales.cmax.toPrecision(3)}); the largest entry is ${scales.largest.toPrecision(3)} (the readout shows exact values).`);

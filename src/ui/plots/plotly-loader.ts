@@ -1,4 +1,4 @@
-// Plotly, loaded lazily as a partial bundle (DESIGN.md "UI"): the core (with scatter) plus
+// Plotly, loaded lazily as a partial bundle (docs/ui.md): the core (with scatter) plus
 // the trace types the playground draws (heatmap, bar). The dynamic imports put it in its own
 // chunk, fetched after the first paint, so the controls are usable before the plotting
 // library arrives.

@@ -5,6 +5,7 @@ import type { Data, Layout } from 'plotly.js/lib/core';
 import type { Extra } from '../../attention/types';
 import { afterNextFrame } from './after-paint';
 import { themeColors } from './figure-theme';
+import { LINEAR_AXIS } from './plot-style';
 import { useColorScheme } from '../common/use-color-scheme';
 import { usePlotly } from './use-plotly';
 
@@ -50,7 +51,7 @@ export function StripPlot({ strip }: { strip: Strip }) {
       font: { color: theme.fg, size: 11 },
       xaxis: {
         title: { text: 'token', standoff: 2 },
-        type: 'linear',
+        type: LINEAR_AXIS,
         range: [-0.5, values.length - 0.5],
         autorange: false,
         color: theme.muted,
@@ -60,7 +61,7 @@ export function StripPlot({ strip }: { strip: Strip }) {
         ticklabeloverflow: 'allow',
         tickangle: 0,
       },
-      yaxis: { visible: false, type: 'linear', range: [-0.5, 0.5], autorange: false },
+      yaxis: { visible: false, type: LINEAR_AXIS, range: [-0.5, 0.5], autorange: false },
     } as Partial<Layout>;
     return { data, layout };
     // the scheme is a dependency because themeColors() reads the theme's CSS variables

@@ -1,8 +1,9 @@
 // The playground page: controls on the left; on the right the adapter, the run bar and the
 // views as tabs — the map with the error and timing panels of the last run, the comparison of
-// several variants, sweeps, and CSV files loaded back (DESIGN.md "UI"). In embed mode
+// several variants, sweeps, and CSV files loaded back (docs/ui.md). In embed mode
 // (`?embed&panels=…`) only the chosen panels are drawn, for an iframe in a slide.
 import { lazy, Suspense, type ReactNode } from 'react';
+import { baseline } from '../../attention/registry';
 import { pageOptions, shows, type Panel } from '../../state/page-options';
 import { usePlayground } from '../../state/store';
 import { AdapterBanner } from './adapter-banner';
@@ -45,9 +46,9 @@ function Lazy({ what, children }: { what: string; children: ReactNode }) {
 function RunView({ panels }: { panels?: (p: Panel) => boolean }) {
   const on = panels ?? (() => true);
   const unavailable = usePlayground((s) => s.phase === 'unavailable');
-  // one map (exact attention) leaves room for the numbers beside it; the three-panel
-  // comparison takes the full width with the numbers below
-  const compare = usePlayground((s) => (s.lastResult?.variant ?? s.variantId) !== 'exact');
+  // one map (the baseline, exact attention) leaves room for the numbers beside it; the
+  // three-panel comparison takes the full width with the numbers below
+  const compare = usePlayground((s) => (s.lastResult?.variant ?? s.variantId) !== baseline.id);
   if (unavailable) {
     return (
       <p className="panel-note" data-testid="run-view-unavailable">

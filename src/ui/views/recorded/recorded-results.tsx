@@ -2,6 +2,7 @@
 // with the project's own CLI (public/recorded/), clearly marked as recorded — not computed in
 // this browser.
 import { useEffect, useMemo, useState } from 'react';
+import { baseline } from '../../../attention/registry';
 import { parseCsv } from '../../../bench/csv';
 import { rowToPoint, type Point } from '../../../state/points';
 import { PointsByProblem } from '../compare/compare-view';
@@ -52,7 +53,7 @@ export default function RecordedResults() {
   }, []);
 
   // the scheme is a dependency because themeColors() reads the theme's CSS variables
-  const figs = useMemo(() => (points ? sweepFiguresOf(points, 'n', 'exact', themeColors()) : undefined), [points, scheme]);
+  const figs = useMemo(() => (points ? sweepFiguresOf(points, 'n', baseline.id, themeColors()) : undefined), [points, scheme]);
   const adapter = about.adapter ?? points?.find((p) => p.adapter)?.adapter;
 
   return (

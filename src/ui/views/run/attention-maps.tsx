@@ -4,7 +4,7 @@
 // approximate, difference). Above the full-map limit (N > 1024) the run shows its first rows,
 // and a pooled overview of the whole map or any window of rows is computed on demand.
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
-import { findVariant } from '../../../attention/registry';
+import { baseline, findVariant } from '../../../attention/registry';
 import type { MapWindow } from '../../../attention/types';
 import { FULL_MAP_MAX_N, type RunResult } from '../../../bench/runner';
 import { viewWorker } from '../../../state/cpu-offload';
@@ -71,7 +71,7 @@ function Readout({ grids, hover, label, signed }: { grids: MapGrids; hover?: Hov
   if (!hover || hover.r >= g.rows || hover.c >= g.cols) {
     return (
       <p className="map-readout" data-testid="map-readout">
-        Point at a cell to read its values{grids.exact ? ' in all three maps' : ''}.
+        Point at a cell to read its values{grids.reference ? ' in all three maps' : ''}.
       </p>
     );
   }
@@ -82,7 +82,7 @@ function Readout({ grids, hover, label, signed }: { grids: MapGrids; hover?: Hov
   const j = g.xSpan > 1 ? `keys ${j0}–${j0 + g.xSpan - 1}` : `key j = ${j0}`;
   const at = r * g.cols + c;
   const approx = g.z[at];
-  const exact = grids.exact?.z[at];
+  const exact = grids.reference?.z[at];
   const diff = grids.diff?.z[at];
   const fmt = (v: number) => formatNumber(v, 4);
   return (
@@ -322,8 +322,8 @@ export function MapPanelsView({ map, exactMap, compare, variantLabel, n, heads, 
           <>
             <div className={`map-panels map-panels-${panels.length}`}>
               {panels.map((panel, i) => (
-                <div className="map-group" key={panel.role}>
-                  <div className="map-panel" data-role={panel.role}>
+                <div className="map-group" key={panel.name}>
+                  <div className="map-panel" data-role={panel.name}>
                     <h3 className="map-panel-title" title={panel.title}>
                       {panel.title}
                     </h3>
@@ -332,7 +332,7 @@ export function MapPanelsView({ map, exactMap, compare, variantLabel, n, heads, 
                       layout={panel.layout}
                       config={MAP_CONFIG}
                       title={`${panel.title} map`}
-                      fileName={`${fileStem}-${panel.role}`}
+                      fileName={`${fileStem}-${panel.name}`}
                       events={events}
                       onPlotMouseMove={onMove}
                       onPlotClick={onCellClick ? onClick : undefined}
@@ -432,7 +432,7 @@ export function AttentionMaps() {
         <MapPanelsView
           map={result.map}
           exactMap={result.exactMap}
-          compare={result.variant !== 'exact'}
+          compare={result.variant !== baseline.id}
           variantLabel={label}
           n={result.shape.n}
           heads={result.shape.heads}

@@ -1,5 +1,5 @@
 // Time, throughput and cost of the last run. GFLOP/s uses the variant's own FLOP model
-// (spec/benchmarks.md "Cost models"): flops / (median ms · 1e6).
+// (docs/spec/benchmarks.md "Cost models"): flops / (median ms · 1e6).
 import { usePlayground } from '../../../state/store';
 import { formatBytes, formatMs, formatNumber, formatRatio, formatSi } from '../../common/format';
 import { MetricList } from '../../common/metric-list';

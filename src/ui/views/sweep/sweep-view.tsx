@@ -3,9 +3,9 @@
 // variant, the error against N or the knob, and where each variant overtakes exact attention.
 import { useMemo } from 'react';
 import type { Data, Layout } from 'plotly.js/lib/core';
-import { findVariant, variants } from '../../../attention/registry';
+import { baseline, findVariant, variants } from '../../../attention/registry';
 import { planSweep, startSweep } from '../../../state/jobs';
-import { resultToPoint, type Point } from '../../../state/points';
+import { isBaselineTimedPoint, resultToPoint, type Point } from '../../../state/points';
 import { usePlayground, type SweepRun } from '../../../state/store';
 import { crossoverN, logLogSlope, MAX_SWEEP_POINTS, type Crossover } from '../../../state/sweep';
 import { Figure } from '../../plots/figure';
@@ -95,7 +95,7 @@ export function sweepFiguresOf(all: Point[], target: string, variantId: string, 
   const logX = true; // the grid is logarithmic
   const time = seriesBy(points, target, (p) => p.timeMs);
   // exact flash's own time at each N (measured once per shape), unless exact flash is a swept variant itself
-  if (target === 'n' && !points.some((p) => p.variant === 'exact' && p.knobs.impl !== 'materialized')) time.push(exactSeries(points));
+  if (target === 'n' && !points.some(isBaselineTimedPoint)) time.push(exactSeries(points));
   const err = seriesBy(points, target, (p) => p.errRelFro);
   const timeFig = {
     data: lines(time, target === 'n', 'time (ms)', xLabel),
@@ -118,7 +118,7 @@ export function sweepFiguresOf(all: Point[], target: string, variantId: string, 
   const crossovers: { id: string; label: string; c: Crossover }[] = [];
   if (target === 'n') {
     const groups = new Map<string, Point[]>();
-    for (const p of points) if (p.variant !== 'exact') groups.set(p.variant, [...(groups.get(p.variant) ?? []), p]);
+    for (const p of points) if (p.variant !== baseline.id) groups.set(p.variant, [...(groups.get(p.variant) ?? []), p]);
     for (const [id, pts] of groups) {
       crossovers.push({
         id,
