@@ -101,7 +101,7 @@ async function handle(req: WorkerRequest): Promise<{ value: unknown; transfer: T
       const images: MapImages['images'] = {};
       for (const [role, px] of Object.entries(pixels) as [keyof MapImages['images'], Pixels][]) images[role] = await pngDataUrl(px);
       const value: MapImages = { grids, scales, images };
-      const transfer = [grids.approx, grids.exact, grids.diff].flatMap((g) => (g ? [g.z.buffer] : []));
+      const transfer = [grids.approx, grids.reference, grids.diff].flatMap((g) => (g ? [g.z.buffer] : []));
       return { value, transfer };
     }
     case 'sameLogitsMap': {
