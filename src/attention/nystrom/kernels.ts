@@ -4,22 +4,17 @@
 // A Step is one dispatch with a FLOP estimate; long products are cut into several steps
 // (ranges of workgroups, `g0`) so that `packParts` can keep each submit within
 // gpu.maxFlopsPerSubmit. Every kernel takes the one Params uniform of shaders/nystrom/params.wgsl.
-import matmulWgsl from '../../../shaders/nystrom/matmul.wgsl';
-import softmaxWgsl from '../../../shaders/nystrom/softmax.wgsl';
-import landmarksWgsl from '../../../shaders/nystrom/landmarks.wgsl';
-import pinvWgsl from '../../../shaders/nystrom/pinv.wgsl';
+import MATMUL from '../../../shaders/nystrom/matmul.wgsl';
+import SOFTMAX from '../../../shaders/nystrom/softmax.wgsl';
+import LANDMARKS from '../../../shaders/nystrom/landmarks.wgsl';
+import PINV from '../../../shaders/nystrom/pinv.wgsl';
 import type { Gpu } from '../../gpu/gpu';
 import type { CompiledPipeline } from '../../gpu/pipelines';
 import type { Allocations, Step } from '../../gpu/plan-kit';
 import { uniformLayout, type ShaderSource } from '../../gpu/wgsl';
 
-export const MATMUL = matmulWgsl;
-export const SOFTMAX = softmaxWgsl;
-export const LANDMARKS = landmarksWgsl;
-export const PINV = pinvWgsl;
-
 /** Largest m whose pseudo-inverse runs fused in one workgroup (pinv.wgsl `fused`). */
-export const PINV_FUSED_MAX_M = 64;
+const PINV_FUSED_MAX_M = 64;
 
 /** The Params uniform for one dispatch of `shader`: `values`, and 0 in every field the kernel does not read. */
 function params(own: Allocations, shader: ShaderSource, label: string, values: Record<string, number>): GPUBuffer {
