@@ -1,5 +1,4 @@
-// Linear attention, pass 1: per-chunk partial states (spec/variants.md §4).
-// (phi.wgsl is prepended: KParams at binding 0, weights at binding 1, phiRange.)
+// Linear attention, pass 1: per-chunk partial states (docs/spec/variants.md §4).
 //
 // One workgroup = one chunk of L tokens of one head × one tile of FT features. It streams
 // the chunk's tokens in tiles of T: evaluates φ(k_j) for the tile (fused: φ(K) never goes
@@ -11,35 +10,17 @@
 // when m grows). The chunk's m goes to PM; the reduce/prefix pass brings the chunks to a
 // common scale.
 // Output layout: PS[((head·C + chunk)·D + f)·(dv+1) + e], e = dv holds z; PM[(head·C + chunk)·FTILES + tile].
+// The dispatch covers heads × units × ftiles workgroups: chunks part0 … part0 + units − 1.
+#include "linear/keys.wgsl"
 
-struct KvParams {
-  n: u32,
-  dv: u32,
-  // tokens per chunk, chunks per head, feature tiles
-  chunkLen: u32,
-  chunks: u32,
-  ftiles: u32,
-  // chunks in this part (the dispatch covers heads × partChunks × ftiles workgroups)
-  chunk0: u32,
-  partChunks: u32,
-  groups: u32,
-}
-
-@group(0) @binding(2) var<uniform> U: KvParams;
-@group(0) @binding(3) var<storage, read> K: array<f32>;
-@group(0) @binding(4) var<storage, read> V: array<f32>;
 @group(0) @binding(5) var<storage, read_write> PS: array<f32>;
 @group(0) @binding(6) var<storage, read_write> PM: array<f32>;
-// PRE = 1 (feed-forward kernel): φ(K) precomputed by features.wgsl, [head·N + token][D]
-@group(0) @binding(7) var<storage, read> PHIK: array<f32>;
 
-const WG: u32 = 64u;
 // dvPad / 4 (dvPad a power of two ≥ dv, ≤ 256)
 const DV4: u32 = 16u; // @specialize
 // features per workgroup tile, tokens per tile (host-chosen to fit workgroup memory)
 const FT: u32 = 64u; // @specialize
 const T: u32 = 32u; // @specialize
-const PRE: u32 = 0u; // @specialize
 // φ evaluation: invocation = (token lid % T, slice lid / T) of SL slices × FPS features
 const SL: u32 = WG / T;
 const FPS: u32 = FT / SL;
@@ -68,35 +49,29 @@ fn kvPartial(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let g = wid.x + wid.y * nwg.x;
-  if (g >= U.groups) {
+  let g = groupIndex(wid, nwg);
+  if (g >= P.groups) {
     return; // whole workgroup: uniform
   }
-  let ftile = g % U.ftiles;
-  let chunk = U.chunk0 + (g / U.ftiles) % U.partChunks;
-  let head = g / (U.ftiles * U.partChunks);
-  let n = U.n;
-  let dv = U.dv;
-  let D = KP.dim;
-  let d = KP.d;
-  let j0 = chunk * U.chunkLen;
-  let j1 = min(j0 + U.chunkLen, n);
+  let ftile = g % P.ftiles;
+  let chunk = P.part0 + (g / P.ftiles) % P.units;
+  let head = g / (P.ftiles * P.units);
+  let D = P.dim;
+  let j0 = chunk * P.chunkLen;
+  let j1 = min(j0 + P.chunkLen, P.n);
   let fbase = ftile * FT;
 
   let tt = lid % T;
   let sl = lid / T;
   let cg = lid % DV4;
   let fg = lid / DV4;
+  // log-feature padding: contributes exp(NEG − m) = 0 (exp kernels) or 0
+  let pad = select(0.0, NEG, isExp());
 
+  // (zero-initialized)
   var acc: array<vec4<f32>, RF>;
   var zacc: array<f32, ZR>;
-  for (var k = 0u; k < RF; k++) { // @unroll
-    acc[k] = vec4<f32>(0.0);
-  }
-  for (var k = 0u; k < ZR; k++) { // @unroll
-    zacc[k] = 0.0;
-  }
-  var mrun = select(0.0, NEG, isExp());
+  var mrun = pad;
   if (lid == 0u) {
     atomicStore(&tmax, 0u);
   }
@@ -108,55 +83,21 @@ fn kvPartial(
     // φ of the token tile (this workgroup's features only)
     let j = t0 + tt;
     var lmax = NEG;
+    // features f0 … f0+cnt−1 are < D; the rest of the slice is padding (runtime bound: no unrolling)
+    let f0 = fbase + sl * FPS;
+    let cnt = select(0u, min(FPS, D - min(f0, D)), j < j1);
     if (j < j1) {
-      let kb = (head * n + j) * d;
-      // features f0 … f0+cnt−1 are < D; the rest of the slice is padding (runtime bound: no unrolling)
-      let f0 = fbase + sl * FPS;
-      let cnt = min(FPS, D - min(f0, D));
-      if (PRE == 1u) {
-        for (var i = 0u; i < cnt; i++) {
-          buf[i] = PHIK[(head * n + j) * D + f0 + i];
-        }
-      } else {
-        // #if kernel=elu1,relu
-        // elementwise maps read only their own slice of the row
-        for (var i = 0u; i < cnt; i++) {
-          x[f0 + i] = K[kb + f0 + i];
-        }
-        // #endif
-        // #if kernel=favor,hedgehog,ffk
-        for (var c = 0u; c < d; c++) {
-          x[c] = K[kb + c];
-        }
-        // #endif
-        phiRange(1u, &x, f0, cnt, &buf);
-      }
-      for (var i = 0u; i < cnt; i++) {
-        Pt[tt * FT + sl * FPS + i] = buf[i];
-        lmax = max(lmax, buf[i]);
-      }
-      for (var i = cnt; i < FPS; i++) {
-        Pt[tt * FT + sl * FPS + i] = select(0.0, NEG, isExp());
-      }
-    } else {
-      for (var i = 0u; i < FPS; i++) {
-        Pt[tt * FT + sl * FPS + i] = select(0.0, NEG, isExp());
-      }
+      keySlice(head, j, f0, cnt, &x, &buf);
+    }
+    for (var i = 0u; i < FPS; i++) {
+      let y = select(pad, buf[i], i < cnt);
+      Pt[tt * FT + sl * FPS + i] = y;
+      lmax = max(lmax, y);
     }
     // V tile (zero past N and past dv)
     for (var e = lid; e < T * DV4; e += WG) {
       let jj = t0 + e / DV4;
-      let c0 = (e % DV4) * 4u;
-      var v4 = vec4<f32>(0.0);
-      if (jj < j1) {
-        let vb = (head * n + jj) * dv;
-        for (var q = 0u; q < 4u; q++) {
-          if (c0 + q < dv) {
-            v4[q] = V[vb + c0 + q];
-          }
-        }
-      }
-      Vt[e] = v4;
+      Vt[e] = select(vec4<f32>(0.0), valueQuad(head, min(jj, j1 - 1u), (e % DV4) * 4u), jj < j1);
     }
     if (isExp()) {
       atomicMax(&tmax, fkey(lmax));
@@ -201,8 +142,9 @@ fn kvPartial(
     workgroupBarrier();
   }
 
+  let dv = P.dv;
   let dvs = dv + 1u;
-  let sbase = (head * U.chunks + chunk) * D;
+  let sbase = (head * P.chunks + chunk) * D;
   for (var k = 0u; k < RF; k++) { // @unroll
     let f = fbase + fg + k * NFG;
     if (f < D) {
@@ -221,6 +163,6 @@ fn kvPartial(
     }
   }
   if (lid == 0u) {
-    PM[(head * U.chunks + chunk) * U.ftiles + ftile] = mrun;
+    PM[(head * P.chunks + chunk) * P.ftiles + ftile] = mrun;
   }
 }

@@ -1,5 +1,4 @@
-// Linear attention, pass 3: outputs (spec/variants.md §4).
-// (phi.wgsl is prepended: KParams at binding 0, weights at binding 1, phiRange.)
+// Linear attention, pass 3: outputs (docs/spec/variants.md §4).
 //
 // One workgroup = 64 query rows of one head, one invocation per row. Each evaluates its
 // φ(q_i) in private memory (fused: φ(Q) never goes to global memory), then
@@ -10,41 +9,22 @@
 //          (φ of the chunk's keys recomputed in tiles of TK keys in workgroup memory).
 // Exp kernels: φ(q) is scaled by its row maximum mq, the state by its key maximum M; the ε
 // term is rescaled by e^{−(mq + M)} so the result is that of the unscaled formula.
+// The dispatch covers heads × units workgroups: row blocks part0 … part0 + units − 1 of 64 rows.
+#include "linear/keys.wgsl"
 
-struct OParams {
-  n: u32,
-  dv: u32,
-  // row blocks of 64 in this part, first block, workgroups (= heads · blocks)
-  block0: u32,
-  blocks: u32,
-  groups: u32,
-  // causal: tokens per chunk (a multiple of 64), chunks per head, feature tiles of kv
-  chunkLen: u32,
-  chunks: u32,
-  ftiles: u32,
-  eps: f32,
-}
-
-@group(0) @binding(2) var<uniform> U: OParams;
-@group(0) @binding(3) var<storage, read> Q: array<f32>;
-@group(0) @binding(4) var<storage, read> K: array<f32>;
-@group(0) @binding(5) var<storage, read> V: array<f32>;
+@group(0) @binding(5) var<storage, read> Q: array<f32>;
 // outNC: reduced state [head][f][dv+1] and its scale [head]; outC: prefix states [head][c][f][dv+1] and scales [head][c]
 @group(0) @binding(6) var<storage, read> ST: array<f32>;
 @group(0) @binding(7) var<storage, read> SM: array<f32>;
 // causal: the chunks' own maxima from kv (max over feature tiles)
 @group(0) @binding(8) var<storage, read> PM: array<f32>;
 @group(0) @binding(9) var<storage, read_write> O: array<f32>;
-// PRE = 1 (feed-forward kernel): φ(K) precomputed by features.wgsl, [head·N + token][D]
-@group(0) @binding(10) var<storage, read> PHIK: array<f32>;
 
-const WG: u32 = 64u;
 const DV4: u32 = 16u; // @specialize
 // state features staged per tile; keys per intra-chunk tile; row stride of the key-feature tile (≥ D)
 const FT2: u32 = 32u; // @specialize
 const TK: u32 = 32u; // @specialize
 const FK: u32 = 64u; // @specialize
-const PRE: u32 = 0u; // @specialize
 const SLK: u32 = WG / TK;
 const FPK: u32 = FK / SLK;
 
@@ -55,30 +35,18 @@ var<workgroup> VT: array<vec4<f32>, TK * DV4>;
 
 // φ(q_row) into phi (all D features; exp kernels scaled to a row maximum of 1); returns the log scale mq
 fn queryFeatures(head: u32, row: u32, x: ptr<function, array<f32, DMAX>>, phi: ptr<function, array<f32, FMAX>>) -> f32 {
-  let d = KP.d;
-  let D = KP.dim;
-  let qb = (head * U.n + min(row, U.n - 1u)) * d;
+  let d = P.d;
+  let qb = (head * P.n + min(row, P.n - 1u)) * d;
   for (var c = 0u; c < d; c++) {
     (*x)[c] = Q[qb + c];
   }
-  phiRange(0u, x, 0u, D, phi);
-  var mq = 0.0;
-  if (isExp()) {
-    mq = NEG;
-    for (var f = 0u; f < D; f++) {
-      mq = max(mq, (*phi)[f]);
-    }
-    for (var f = 0u; f < D; f++) {
-      (*phi)[f] = exp((*phi)[f] - mq);
-    }
-  }
-  return mq;
+  return rowFeatures(0u, x, phi);
 }
 
 // acc += Σ_f phi[f]·S[f][·], den += Σ_f phi[f]·z[f] over the state rows starting at `sbase` (uniform control flow)
 fn stateProduct(sbase: u32, lid: u32, phi: ptr<function, array<f32, FMAX>>, acc: ptr<function, array<vec4<f32>, DV4>>) -> f32 {
-  let D = KP.dim;
-  let dv = U.dv;
+  let D = P.dim;
+  let dv = P.dv;
   let dvs = dv + 1u;
   var den = 0.0;
   for (var f0 = 0u; f0 < D; f0 += FT2) {
@@ -114,141 +82,76 @@ fn stateProduct(sbase: u32, lid: u32, phi: ptr<function, array<f32, FMAX>>, acc:
 
 fn writeRow(head: u32, row: u32, acc: ptr<function, array<vec4<f32>, DV4>>, den: f32, logScale: f32) {
   // ε·e^{−logScale}, capped: beyond e^80 the true output is 0 to f32 precision anyway
-  let epsTerm = U.eps * exp(min(-logScale, 80.0));
+  let epsTerm = P.eps * exp(min(-logScale, 80.0));
   let inv = 1.0 / (den + epsTerm);
-  let ob = (head * U.n + row) * U.dv;
+  let ob = (head * P.n + row) * P.dv;
   for (var c4 = 0u; c4 < DV4; c4++) { // @unroll
     for (var q = 0u; q < 4u; q++) {
       let c = c4 * 4u + q;
-      if (c < U.dv) {
+      if (c < P.dv) {
         O[ob + c] = (*acc)[c4][q] * inv;
       }
     }
   }
 }
 
-@compute @workgroup_size(WG)
-fn outNC(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let g = wid.x + wid.y * nwg.x;
-  if (g >= U.groups) {
-    return;
+// The rows of row block part0 + g % units of head g / units (causal: with the intra-chunk part).
+fn outRows(g: u32, lid: u32, causal: bool) {
+  if (g >= P.groups) {
+    return; // whole workgroup: uniform
   }
-  let head = g / U.blocks;
-  let block = U.block0 + g % U.blocks;
+  let head = g / P.units;
+  let block = P.part0 + g % P.units;
   let row = block * WG + lid;
+  let n = P.n;
+  let D = P.dim;
   var x: array<f32, DMAX>;
   var phi: array<f32, FMAX>;
   let mq = queryFeatures(head, row, &x, &phi);
+  // (zero-initialized)
   var acc: array<vec4<f32>, DV4>;
-  for (var c4 = 0u; c4 < DV4; c4++) { // @unroll
-    acc[c4] = vec4<f32>(0.0);
-  }
-  let den = stateProduct(head * KP.dim, lid, &phi, &acc);
-  if (row < U.n) {
-    writeRow(head, row, &acc, den, mq + SM[head]);
-  }
-}
-
-@compute @workgroup_size(WG)
-fn outC(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let g = wid.x + wid.y * nwg.x;
-  if (g >= U.groups) {
+  if (!causal) {
+    let den = stateProduct(head * D, lid, &phi, &acc);
+    if (row < n) {
+      writeRow(head, row, &acc, den, mq + SM[head]);
+    }
     return;
   }
-  let head = g / U.blocks;
-  let block = U.block0 + g % U.blocks;
-  let row = block * WG + lid;
-  let n = U.n;
-  let d = KP.d;
-  let D = KP.dim;
-  let dv = U.dv;
-  let C = U.chunks;
-  let chunk = (block * WG) / U.chunkLen;
-  var x: array<f32, DMAX>;
-  var phi: array<f32, FMAX>;
-  let mq = queryFeatures(head, row, &x, &phi);
 
   // inter-chunk: the exclusive prefix state of this chunk, at scale SM[head·C + chunk]
-  var acc: array<vec4<f32>, DV4>;
-  for (var c4 = 0u; c4 < DV4; c4++) { // @unroll
-    acc[c4] = vec4<f32>(0.0);
-  }
+  let C = P.chunks;
+  let chunk = (block * WG) / P.chunkLen;
   let den = stateProduct((head * C + chunk) * D, lid, &phi, &acc);
   let mp = SM[head * C + chunk];
 
   // intra-chunk: keys from the chunk's start to this row, at the chunk's own scale mc
   var mc = NEG;
-  for (var t = 0u; t < U.ftiles; t++) {
-    mc = max(mc, PM[(head * C + chunk) * U.ftiles + t]);
+  for (var t = 0u; t < P.ftiles; t++) {
+    mc = max(mc, PM[(head * C + chunk) * P.ftiles + t]);
   }
   var acci: array<vec4<f32>, DV4>;
-  for (var c4 = 0u; c4 < DV4; c4++) { // @unroll
-    acci[c4] = vec4<f32>(0.0);
-  }
   var deni = 0.0;
-  let k0 = chunk * U.chunkLen;
+  let k0 = chunk * P.chunkLen;
   let kEnd = min(block * WG + WG, n); // exclusive: the block's last row + 1
   let kt = lid % TK;
-  let sl = lid / TK;
+  let f0 = (lid / TK) * FPK;
   var buf: array<f32, FMAX>;
   for (var t0 = k0; t0 < kEnd; t0 += TK) {
     let j = t0 + kt;
+    let cnt = select(0u, min(FPK, D - min(f0, D)), j < kEnd);
     if (j < kEnd) {
-      let kb = (head * n + j) * d;
-      let f0 = sl * FPK;
-      let cnt = min(FPK, D - min(f0, D));
-      if (PRE == 1u) {
-        for (var i = 0u; i < cnt; i++) {
-          buf[i] = PHIK[(head * n + j) * D + f0 + i];
-        }
-      } else {
-        // #if kernel=elu1,relu
-        for (var i = 0u; i < cnt; i++) {
-          x[f0 + i] = K[kb + f0 + i];
-        }
-        // #endif
-        // #if kernel=favor,hedgehog,ffk
-        for (var c = 0u; c < d; c++) {
-          x[c] = K[kb + c];
-        }
-        // #endif
-        phiRange(1u, &x, f0, cnt, &buf);
+      keySlice(head, j, f0, cnt, &x, &buf);
+    }
+    for (var i = 0u; i < FPK; i++) {
+      var y = buf[i];
+      if (isExp()) {
+        y = exp(y - mc);
       }
-      for (var i = 0u; i < cnt; i++) {
-        var y = buf[i];
-        if (isExp()) {
-          y = exp(y - mc);
-        }
-        KT[kt * FK + f0 + i] = y;
-      }
-      for (var i = cnt; i < FPK; i++) {
-        KT[kt * FK + f0 + i] = 0.0;
-      }
-    } else {
-      for (var i = 0u; i < FPK; i++) {
-        KT[kt * FK + sl * FPK + i] = 0.0;
-      }
+      KT[kt * FK + f0 + i] = select(0.0, y, i < cnt);
     }
     for (var e = lid; e < TK * DV4; e += WG) {
       let jj = t0 + e / DV4;
-      let c0 = (e % DV4) * 4u;
-      var v4 = vec4<f32>(0.0);
-      if (jj < kEnd) {
-        for (var q = 0u; q < 4u; q++) {
-          if (c0 + q < dv) {
-            v4[q] = V[(head * n + jj) * dv + c0 + q];
-          }
-        }
-      }
-      VT[e] = v4;
+      VT[e] = select(vec4<f32>(0.0), valueQuad(head, min(jj, kEnd - 1u), (e % DV4) * 4u), jj < kEnd);
     }
     workgroupBarrier();
     if (row < n) {
@@ -276,4 +179,14 @@ fn outC(
   if (row < n) {
     writeRow(head, row, &acc, den * wp + deni * wi, mq + G);
   }
+}
+
+@compute @workgroup_size(WG)
+fn outNC(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  outRows(groupIndex(wid, nwg), lid, false);
+}
+
+@compute @workgroup_size(WG)
+fn outC(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  outRows(groupIndex(wid, nwg), lid, true);
 }

@@ -1,47 +1,27 @@
-// Feature maps φ of linear attention (spec/variants.md §4), evaluated by one invocation for
-// one token row. Prepended by the host to every linear shader that evaluates φ (kv, out,
-// features, train), so the engine, the map and the trainer share one definition.
+// Feature maps φ of linear attention (docs/spec/variants.md §4), evaluated by one invocation
+// for one token row. Included by every linear shader that evaluates φ (kv, out, features, the
+// trainer's forward and backward), so the engine, the map and the trainer share one definition.
 //
 // Exp-type kernels (FAVOR+, Hedgehog) return LOG-features (pre-activations); the caller
 // subtracts a maximum before exp (per query row; per chunk of keys), which cancels exactly
 // in o_i = φ(q_i)ᵀKV / (φ(q_i)ᵀz + ε) except in the ε term, which the caller rescales.
 //
 // Kernel-specific code sits between `// #if kernel=…` and `// #endif` lines: the host keeps
-// only the selected kernel's blocks (src/attention/linear/plan.ts, selectKernel), so SwiftShader
-// compiles one map, not five.
+// only the selected kernel's blocks (src/gpu/wgsl.ts selectBlocks), so SwiftShader compiles
+// one map, not five.
 //
 // Weights (binding 1, f32, layout of src/attention/linear/kernels.ts, rows = output units):
 //   favor:    W (m×d)
-//   hedgehog: Wq (F×d), bq (F), Wk (F×d), bk (F)       (k's start at KP.kside)
+//   hedgehog: Wq (F×d), bq (F), Wk (F×d), bk (F)       (k's start at P.kside)
 //   ffk:      per block: Wo (F×din), bo (F), Wg (F×din), bg (F)
+#include "linear/params.wgsl"
 
-struct KParams {
-  d: u32,
-  // D: dimension of φ
-  dim: u32,
-  // favor: projection rows m; hedgehog and ffk: F
-  m: u32,
-  // ffk blocks
-  layers: u32,
-  // favor: d^(−1/4)
-  xscale: f32,
-  // favor: −½·log(m) (or log(2m) when hyperbolic)
-  logc: f32,
-  // hedgehog: offset of the k-side weights
-  kside: u32,
-  // favor: hyperbolic variant
-  hyp: u32,
-}
-
-@group(0) @binding(0) var<uniform> KP: KParams;
 @group(0) @binding(1) var<storage, read> PW: array<f32>;
 
 // DMAX ≥ d; FMAX ≥ D and ≥ the ffk width; KERNEL: 0 elu1, 1 relu, 2 favor, 3 hedgehog, 4 ffk
 const DMAX: u32 = 64u; // @specialize
 const FMAX: u32 = 64u; // @specialize
 const KERNEL: u32 = 0u; // @specialize
-// "minus infinity" kept finite (WGSL implementations may assume there are no infinities)
-const NEG: f32 = -3.0e38;
 
 fn isExp() -> bool {
   return KERNEL == 2u || KERNEL == 3u;
@@ -73,7 +53,7 @@ fn ffkBlock(
   x: ptr<function, array<f32, DMAX>>, h: ptr<function, array<f32, FMAX>>,
   f0: u32, cnt: u32, out: ptr<function, array<f32, FMAX>>,
 ) {
-  let F = KP.m;
+  let F = P.m;
   let wo = base;
   let bo = wo + F * din;
   let wg = bo + F;
@@ -108,8 +88,8 @@ fn ffkBlock(
 // Features f0 … f0+cnt−1 of the row x (length d, ZERO past d; side 0 = query, 1 = key) into out[0 … cnt−1]:
 // log-features for exp kernels (NEG past D), features otherwise (0 past D).
 fn phiRange(side: u32, x: ptr<function, array<f32, DMAX>>, f0: u32, cnt: u32, out: ptr<function, array<f32, FMAX>>) {
-  let d = KP.d;
-  let D = KP.dim;
+  let d = P.d;
+  let D = P.dim;
   // #if kernel=elu1,relu
   if (KERNEL == 0u || KERNEL == 1u) {
     for (var i = 0u; i < cnt; i++) {
@@ -131,32 +111,32 @@ fn phiRange(side: u32, x: ptr<function, array<f32, DMAX>>, f0: u32, cnt: u32, ou
     // (x is zero past d: the unrolled loops run to DMAX; the weights read there are multiplied by 0)
     var h = 0.0;
     for (var c = 0u; c < DMAX; c++) { // @unroll
-      let t = (*x)[c] * KP.xscale;
+      let t = (*x)[c] * P.xscale;
       h += t * t;
     }
     h *= 0.5;
-    let m = KP.m;
+    let m = P.m;
     for (var i = 0u; i < cnt; i++) {
       let f = f0 + i;
-      let neg = KP.hyp != 0u && f >= m;
+      let neg = P.hyp != 0u && f >= m;
       let r = select(f, f - m, neg);
       var dot = 0.0;
       if (f < D) {
         let wb = r * d;
         for (var c = 0u; c < DMAX; c++) { // @unroll
-          dot += PW[min(wb + c, KP.m * d - 1u)] * (*x)[c];
+          dot += PW[min(wb + c, P.m * d - 1u)] * (*x)[c];
         }
       }
-      dot *= KP.xscale;
-      (*out)[i] = select(NEG, select(dot, -dot, neg) - h + KP.logc, f < D);
+      dot *= P.xscale;
+      (*out)[i] = select(NEG, select(dot, -dot, neg) - h + P.logc, f < D);
     }
   }
   // #endif
   // #if kernel=hedgehog
   if (KERNEL == 3u) {
     // Hedgehog: a = W·x + b, log φ = [a, −a]
-    let F = KP.m;
-    let base = side * KP.kside;
+    let F = P.m;
+    let base = side * P.kside;
     for (var i = 0u; i < cnt; i++) {
       let f = f0 + i;
       let neg = f >= F;
@@ -176,8 +156,8 @@ fn phiRange(side: u32, x: ptr<function, array<f32, DMAX>>, f0: u32, cnt: u32, ou
   // #if kernel=ffk
   if (KERNEL == 4u) {
     // feed-forward kernel: hidden blocks in full width, the last block only for [f0, f0+cnt)
-    let F = KP.m;
-    let L = KP.layers;
+    let F = P.m;
+    let L = P.layers;
     var ha: array<f32, FMAX>;
     var hb: array<f32, FMAX>;
     var base = 0u;
@@ -203,4 +183,22 @@ fn phiRange(side: u32, x: ptr<function, array<f32, DMAX>>, f0: u32, cnt: u32, ou
     }
   }
   // #endif
+}
+
+// All D features of the row x into phi, exp kernels scaled to a row maximum of 1 (φ = phi·e^{m});
+// returns the log scale m (0 for the other kernels).
+fn rowFeatures(side: u32, x: ptr<function, array<f32, DMAX>>, phi: ptr<function, array<f32, FMAX>>) -> f32 {
+  let D = P.dim;
+  phiRange(side, x, 0u, D, phi);
+  if (!isExp()) {
+    return 0.0;
+  }
+  var m = NEG;
+  for (var f = 0u; f < D; f++) {
+    m = max(m, (*phi)[f]);
+  }
+  for (var f = 0u; f < D; f++) {
+    (*phi)[f] = exp((*phi)[f] - m);
+  }
+  return m;
 }

@@ -1,98 +1,77 @@
-// Linear attention, pass 2: combines the chunks' partial states (spec/variants.md §4).
+// Linear attention, pass 2: combines the chunks' partial states (docs/spec/variants.md §4).
 // One invocation per state element (head, feature f, column e ≤ dv; e = dv is z), looping
 // over the chunks in order — deterministic, no atomics.
 // - reduceStates (non-causal): S = Σ_c e^{m_c − M} S_c with M = max_c m_c, into FS; M into FM.
 // - prefixStates (causal): in place, PS[c] ← exclusive prefix Σ_{c' < c} (scaled to the
-//   running maximum, which goes to PX[head·C + c]).
+//   running maximum, which goes to FM[head·C + c]).
 // Chunk maxima m are per feature tile (PM[(head·C + c)·FTILES + tile]); every feature of a
 // head is brought to one common scale per prefix, as φ(q)ᵀS sums over features.
+#include "linear/params.wgsl"
 
-struct RParams {
-  dim: u32,
-  dv: u32,
-  heads: u32,
-  chunks: u32,
-  ftiles: u32,
-  // features per tile (FT of kv.wgsl)
-  ft: u32,
-  // invocations = heads · dim · (dv + 1)
-  total: u32,
-  pad: u32,
-}
-
-@group(0) @binding(0) var<uniform> U: RParams;
 @group(0) @binding(1) var<storage, read_write> PS: array<f32>;
 @group(0) @binding(2) var<storage, read> PM: array<f32>;
 @group(0) @binding(3) var<storage, read_write> FS: array<f32>;
 @group(0) @binding(4) var<storage, read_write> FM: array<f32>;
 
-const WG: u32 = 64u;
-const NEG: f32 = -3.0e38;
+// the largest log-scale of chunk c of `head` over its feature tiles
+fn chunkMax(head: u32, c: u32) -> f32 {
+  var m = NEG;
+  for (var t = 0u; t < P.ftiles; t++) {
+    m = max(m, PM[(head * P.chunks + c) * P.ftiles + t]);
+  }
+  return m;
+}
 
-@compute @workgroup_size(WG)
-fn reduceStates(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let idx = (wid.x + wid.y * nwg.x) * WG + lid;
-  if (idx >= U.total) {
+// State element idx (head, f, e) of every chunk: summed into FS, or (prefix) replaced by the
+// exclusive prefix in place.
+fn combine(idx: u32, prefix: bool) {
+  let dvs = P.dv + 1u;
+  if (idx >= P.heads * P.dim * dvs) {
     return;
   }
-  let dvs = U.dv + 1u;
   let e = idx % dvs;
-  let f = (idx / dvs) % U.dim;
-  let head = idx / (dvs * U.dim);
-  let C = U.chunks;
-  let tile = f / U.ft;
-  var M = NEG;
-  for (var c = 0u; c < C; c++) {
-    for (var t = 0u; t < U.ftiles; t++) {
-      M = max(M, PM[(head * C + c) * U.ftiles + t]);
+  let f = (idx / dvs) % P.dim;
+  let head = idx / (dvs * P.dim);
+  let C = P.chunks;
+  let tile = f / P.ft;
+  let first = f == 0u && e == 0u;
+  if (!prefix) {
+    var M = NEG;
+    for (var c = 0u; c < C; c++) {
+      M = max(M, chunkMax(head, c));
     }
+    var s = 0.0;
+    for (var c = 0u; c < C; c++) {
+      let w = exp(PM[(head * C + c) * P.ftiles + tile] - M);
+      s += PS[((head * C + c) * P.dim + f) * dvs + e] * w;
+    }
+    FS[(head * P.dim + f) * dvs + e] = s;
+    if (first) {
+      FM[head] = M;
+    }
+    return;
   }
-  var s = 0.0;
+  var mrun = NEG;
+  var acc = 0.0;
   for (var c = 0u; c < C; c++) {
-    let w = exp(PM[(head * C + c) * U.ftiles + tile] - M);
-    s += PS[((head * C + c) * U.dim + f) * dvs + e] * w;
-  }
-  FS[(head * U.dim + f) * dvs + e] = s;
-  if (f == 0u && e == 0u) {
-    FM[head] = M;
+    let at = ((head * C + c) * P.dim + f) * dvs + e;
+    let own = PS[at];
+    PS[at] = acc;
+    if (first) {
+      FM[head * C + c] = mrun;
+    }
+    let mnew = max(mrun, chunkMax(head, c));
+    acc = acc * exp(mrun - mnew) + own * exp(PM[(head * C + c) * P.ftiles + tile] - mnew);
+    mrun = mnew;
   }
 }
 
 @compute @workgroup_size(WG)
-fn prefixStates(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let idx = (wid.x + wid.y * nwg.x) * WG + lid;
-  if (idx >= U.total) {
-    return;
-  }
-  let dvs = U.dv + 1u;
-  let e = idx % dvs;
-  let f = (idx / dvs) % U.dim;
-  let head = idx / (dvs * U.dim);
-  let C = U.chunks;
-  let tile = f / U.ft;
-  var mrun = NEG;
-  var acc = 0.0;
-  for (var c = 0u; c < C; c++) {
-    var mc = NEG;
-    for (var t = 0u; t < U.ftiles; t++) {
-      mc = max(mc, PM[(head * C + c) * U.ftiles + t]);
-    }
-    let at = ((head * C + c) * U.dim + f) * dvs + e;
-    let own = PS[at];
-    PS[at] = acc;
-    if (f == 0u && e == 0u) {
-      FM[head * C + c] = mrun;
-    }
-    let mnew = max(mrun, mc);
-    acc = acc * exp(mrun - mnew) + own * exp(PM[(head * C + c) * U.ftiles + tile] - mnew);
-    mrun = mnew;
-  }
+fn reduceStates(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  combine(unitIndex(wid, nwg, lid), false);
+}
+
+@compute @workgroup_size(WG)
+fn prefixStates(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  combine(unitIndex(wid, nwg, lid), true);
 }

@@ -1,5 +1,4 @@
-// Trainer: the backward through the feature map and the weight gradient (phi.wgsl and
-// train-common.wgsl are prepended; weights at binding 1).
+// Trainer: the backward through the feature map and the weight gradient (weights at binding 1).
 //   backFeatures (one invocation per row): DEL[r] = per-unit deltas
 //     hedgehog: da_f = dφ'_f·φ'_f − dφ'_{F+f}·φ'_{F+f}
 //     ffk:      from the last block back: du = dh ⊙ σ(v) ⊙ g'(u), dv = dh ⊙ g(u) ⊙ σ'(v),
@@ -8,35 +7,32 @@
 //     input (1 for a bias): ffk over every row (φ is shared by q and k), hedgehog's q tensors
 //     over the query rows, its k tensors over the key rows.
 
-@group(0) @binding(2) var<uniform> U: TParams;
-@group(0) @binding(3) var<storage, read> Q: array<f32>;
-@group(0) @binding(4) var<storage, read> K: array<f32>;
-@group(0) @binding(5) var<storage, read> PHI: array<f32>;
-@group(0) @binding(6) var<storage, read> ACT: array<f32>;
-@group(0) @binding(7) var<storage, read> DPHI: array<f32>;
-@group(0) @binding(8) var<storage, read_write> DEL: array<f32>;
-@group(0) @binding(9) var<storage, read_write> GRAD: array<f32>;
+#include "linear/phi.wgsl"
+
+@group(0) @binding(2) var<storage, read> Q: array<f32>;
+@group(0) @binding(3) var<storage, read> K: array<f32>;
+@group(0) @binding(4) var<storage, read> PHI: array<f32>;
+@group(0) @binding(5) var<storage, read> ACT: array<f32>;
+@group(0) @binding(6) var<storage, read> DPHI: array<f32>;
+@group(0) @binding(7) var<storage, read_write> DEL: array<f32>;
+@group(0) @binding(8) var<storage, read_write> GRAD: array<f32>;
 
 fn blockBase(l: u32) -> u32 {
-  let F = U.width;
-  return select(0u, 2u * F * U.d + 2u * F + (l - 1u) * (2u * F * F + 2u * F), l > 0u);
+  let F = P.m;
+  return select(0u, 2u * F * P.d + 2u * F + (l - 1u) * (2u * F * F + 2u * F), l > 0u);
 }
 
-@compute @workgroup_size(TWG)
-fn backFeatures(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let r = (U.part0 + wid.x + wid.y * nwg.x) * TWG + lid;
-  if (r >= U.rows) {
+@compute @workgroup_size(WG)
+fn backFeatures(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = unitIndex(wid, nwg, lid);
+  if (r >= P.rows) {
     return;
   }
-  let F = U.width;
-  let D = U.dim;
+  let F = P.m;
+  let D = P.dim;
   // #if kernel=hedgehog
   for (var f = 0u; f < F; f++) {
-    DEL[r * U.dstride + f] = DPHI[r * D + f] * PHI[r * D + f] - DPHI[r * D + F + f] * PHI[r * D + F + f];
+    DEL[r * P.dstride + f] = DPHI[r * D + f] * PHI[r * D + f] - DPHI[r * D + F + f] * PHI[r * D + F + f];
   }
   // #endif
   // #if kernel=ffk
@@ -46,11 +42,11 @@ fn backFeatures(
   }
   var du: array<f32, FMAX>;
   var dvv: array<f32, FMAX>;
-  let L = U.layers;
+  let L = P.layers;
   for (var li = 0u; li < L; li++) {
     let l = L - 1u - li;
     let last = li == 0u;
-    let ab = r * U.astride + 3u * l * F;
+    let ab = r * P.astride + 3u * l * F;
     for (var f = 0u; f < F; f++) {
       let u = ACT[ab + f];
       let s = sigm(ACT[ab + F + f]);
@@ -62,8 +58,8 @@ fn backFeatures(
       }
       du[f] = dh[f] * s * dg;
       dvv[f] = dh[f] * gu * s * (1.0 - s);
-      DEL[r * U.dstride + 2u * l * F + f] = du[f];
-      DEL[r * U.dstride + (2u * l + 1u) * F + f] = dvv[f];
+      DEL[r * P.dstride + 2u * l * F + f] = du[f];
+      DEL[r * P.dstride + (2u * l + 1u) * F + f] = dvv[f];
     }
     if (l > 0u) {
       // dh ← W_oᵀ du + W_gᵀ dv (block l's input has F units)
@@ -82,77 +78,59 @@ fn backFeatures(
   // #endif
 }
 
-// One weight-gradient job (src/train/gpu.ts makes one per tensor pair W, b):
+// One weight-gradient job (train/gpu.ts makes one per tensor pair W, b: its fields r0 … ctiles
+// and groups are this dispatch's Params):
 //   dW[f][c] = Σ_{r0 ≤ r < r1} DEL[r·dstride + doff + f] · in_r[c],   db[f] = Σ_r DEL[…]
 // with in_r the token row (fromX) or a block output stored in ACT at inOff; the bias is
 // column din of the input [in_r, 1]. Tiles of WT×WT outputs per workgroup, rows streamed in
 // chunks of RC through workgroup memory (a small tiled matmul Δᵀ·[IN, 1]).
-struct Job {
-  r0: u32,
-  r1: u32,
-  doff: u32,
-  fromX: u32,
-  inOff: u32,
-  din: u32,
-  gW: u32,
-  gB: u32,
-  ctiles: u32,
-  groups: u32,
-}
-
-@group(0) @binding(10) var<uniform> J: Job;
-
 const WT: u32 = 32u;
 const RC: u32 = 16u;
 var<workgroup> Dt: array<f32, RC * WT>;
 var<workgroup> It: array<f32, RC * WT>;
 
 fn jobInput(r: u32, c: u32) -> f32 {
-  if (c == J.din) {
+  if (c == P.din) {
     return 1.0;
   }
-  if (c > J.din) {
+  if (c > P.din) {
     return 0.0;
   }
-  if (J.fromX != 0u) {
-    let half = U.rows / 2u;
+  if (P.fromX != 0u) {
+    let half = P.rows / 2u;
     if (r < half) {
-      return Q[r * U.d + c];
+      return Q[r * P.d + c];
     }
-    return K[(r - half) * U.d + c];
+    return K[(r - half) * P.d + c];
   }
-  return ACT[r * U.astride + J.inOff + c];
+  return ACT[r * P.astride + P.inOff + c];
 }
 
-@compute @workgroup_size(TWG)
-fn weightGrad(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let g = wid.x + wid.y * nwg.x;
-  if (g >= J.groups) {
+@compute @workgroup_size(WG)
+fn weightGrad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let g = groupIndex(wid, nwg);
+  if (g >= P.groups) {
     return;
   }
-  let F = U.width;
-  let f0 = (g / J.ctiles) * WT;
-  let c0 = (g % J.ctiles) * WT;
+  let F = P.m;
+  let f0 = (g / P.ctiles) * WT;
+  let c0 = (g % P.ctiles) * WT;
   let tf = lid / 8u;
   let tc = lid % 8u;
   var acc: array<f32, 16>;
   for (var k = 0u; k < 16u; k++) {
     acc[k] = 0.0;
   }
-  for (var rb = J.r0; rb < J.r1; rb += RC) {
-    for (var e = lid; e < RC * WT; e += TWG) {
+  for (var rb = P.r0; rb < P.r1; rb += RC) {
+    for (var e = lid; e < RC * WT; e += WG) {
       let rr = e / WT;
       let xx = e % WT;
       let r = rb + rr;
       var dval = 0.0;
       var ival = 0.0;
-      if (r < J.r1) {
+      if (r < P.r1) {
         if (f0 + xx < F) {
-          dval = DEL[r * U.dstride + J.doff + f0 + xx];
+          dval = DEL[r * P.dstride + P.doff + f0 + xx];
         }
         ival = jobInput(r, c0 + xx);
       }
@@ -174,10 +152,10 @@ fn weightGrad(
     let f = f0 + tf + 8u * a;
     for (var b = 0u; b < 4u; b++) {
       let c = c0 + tc + 8u * b;
-      if (f < F && c < J.din) {
-        GRAD[J.gW + f * J.din + c] = acc[a * 4u + b];
-      } else if (f < F && c == J.din) {
-        GRAD[J.gB + f] = acc[a * 4u + b];
+      if (f < F && c < P.din) {
+        GRAD[P.gW + f * P.din + c] = acc[a * 4u + b];
+      } else if (f < F && c == P.din) {
+        GRAD[P.gB + f] = acc[a * 4u + b];
       }
     }
   }

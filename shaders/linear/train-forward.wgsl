@@ -1,30 +1,27 @@
-// Trainer, forward of the feature map with what the backward needs (phi.wgsl and
-// train-common.wgsl are prepended). One invocation per row (queries then keys):
+// Trainer, forward of the feature map with what the backward needs. One invocation per row
+// (queries then keys):
 //   PHI[r·D + f] = φ'(x_r)_f, OFF[r] = its log scale (hedgehog: row maximum; ffk: 0);
 //   ACT[r·astride + 3·l·F + …] = ffk block l's pre-activations u_l (F), v_l (F) and output (F)
 //   (the next block's input, read by the weight gradient).
 
-@group(0) @binding(2) var<uniform> U: TParams;
-@group(0) @binding(3) var<storage, read> Q: array<f32>;
-@group(0) @binding(4) var<storage, read> K: array<f32>;
-@group(0) @binding(5) var<storage, read_write> PHI: array<f32>;
-@group(0) @binding(6) var<storage, read_write> OFF: array<f32>;
-@group(0) @binding(7) var<storage, read_write> ACT: array<f32>;
+#include "linear/phi.wgsl"
 
-@compute @workgroup_size(TWG)
-fn forward(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let r = (wid.x + wid.y * nwg.x) * TWG + lid;
-  if (r >= U.rows) {
+@group(0) @binding(2) var<storage, read> Q: array<f32>;
+@group(0) @binding(3) var<storage, read> K: array<f32>;
+@group(0) @binding(4) var<storage, read_write> PHI: array<f32>;
+@group(0) @binding(5) var<storage, read_write> OFF: array<f32>;
+@group(0) @binding(6) var<storage, read_write> ACT: array<f32>;
+
+@compute @workgroup_size(WG)
+fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = unitIndex(wid, nwg, lid);
+  if (r >= P.rows) {
     return;
   }
-  let d = U.d;
-  let D = U.dim;
-  let F = U.width;
-  let half = U.rows / 2u;
+  let d = P.d;
+  let D = P.dim;
+  let F = P.m;
+  let half = P.rows / 2u;
   let side = select(0u, 1u, r >= half);
   let src = r - side * half;
   var x: array<f32, DMAX>;
@@ -32,8 +29,8 @@ fn forward(
     x[c] = select(Q[src * d + c], K[src * d + c], side == 1u);
   }
   // #if kernel=hedgehog
-  var m = TNEG;
-  let base = side * KP.kside;
+  var m = NEG;
+  let base = side * P.kside;
   for (var f = 0u; f < F; f++) {
     var a = PW[base + F * d + f];
     for (var c = 0u; c < d; c++) {
@@ -52,7 +49,7 @@ fn forward(
   var ha: array<f32, FMAX>;
   var hb: array<f32, FMAX>;
   var base = 0u;
-  let L = U.layers;
+  let L = P.layers;
   for (var l = 0u; l < L; l++) {
     let din = select(F, d, l == 0u);
     let wo = base;
@@ -75,14 +72,14 @@ fn forward(
         u += PW[wo + f * din + c] * hin;
         v += PW[wg + f * din + c] * hin;
       }
-      ACT[r * U.astride + (3u * l) * F + f] = u;
-      ACT[r * U.astride + (3u * l + 1u) * F + f] = v;
+      ACT[r * P.astride + (3u * l) * F + f] = u;
+      ACT[r * P.astride + (3u * l + 1u) * F + f] = v;
       var gu = u;
       if (last) {
         gu = softplus(u);
       }
       let y = gu * sigm(v);
-      ACT[r * U.astride + (3u * l + 2u) * F + f] = y;
+      ACT[r * P.astride + (3u * l + 2u) * F + f] = y;
       if (last) {
         PHI[r * D + f] = y;
       } else if (l % 2u == 0u) {

@@ -1,35 +1,32 @@
-// Trainer: ∂L/∂φ' from G = ∂L/∂s (train-common.wgsl is prepended). One invocation per (row, feature):
+// Trainer: ∂L/∂φ' from G = ∂L/∂s. One invocation per (row, feature):
 //   query row (h, i): Σ_j G[h,i,j]·φ'(k_j)_f·w_j      key row (h, j): w_j·Σ_i G[h,i,j]·φ'(q_i)_f
 // with w_j = e^{OFF_j − MK[h]}, the key's factor in s_ij (written by keyMax into ROW).
 
-@group(0) @binding(0) var<uniform> U: TParams;
+#include "linear/params.wgsl"
+
 @group(0) @binding(1) var<storage, read> PHI: array<f32>;
 @group(0) @binding(2) var<storage, read> OFF: array<f32>;
 @group(0) @binding(3) var<storage, read> SC: array<f32>;
 @group(0) @binding(4) var<storage, read> ROW: array<f32>;
 @group(0) @binding(5) var<storage, read_write> DPHI: array<f32>;
 
-@compute @workgroup_size(TWG)
-fn gradPhi(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let idx = (U.part0 + wid.x + wid.y * nwg.x) * TWG + lid;
-  let D = U.dim;
-  if (idx >= U.rows * D) {
+@compute @workgroup_size(WG)
+fn gradPhi(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let idx = unitIndex(wid, nwg, lid);
+  let D = P.dim;
+  if (idx >= P.rows * D) {
     return;
   }
   let f = idx % D;
   let r = idx / D;
-  let n = U.n;
-  let hn = U.heads * n;
+  let n = P.n;
+  let hn = P.heads * n;
   var s = 0.0;
-  let wb = hn * U.rstride + U.heads;
+  let wb = hn * P.rstride + P.heads;
   if (r < hn) {
     let h = r / n;
     let i = r % n;
-    let jEnd = select(n, i + 1u, U.causal != 0u);
+    let jEnd = keyEnd(i);
     for (var j = 0u; j < jEnd; j++) {
       let kr = hn + h * n + j;
       s += SC[r * n + j] * PHI[kr * D + f] * ROW[wb + h * n + j];
@@ -37,7 +34,7 @@ fn gradPhi(
   } else {
     let h = (r - hn) / n;
     let j = (r - hn) % n;
-    let i0 = select(0u, j, U.causal != 0u);
+    let i0 = select(0u, j, P.causal != 0u);
     for (var i = i0; i < n; i++) {
       let qr = h * n + i;
       s += SC[qr * n + j] * PHI[qr * D + f];

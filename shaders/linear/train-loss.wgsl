@@ -1,12 +1,14 @@
-// Trainer, the objective and ∂L/∂s (train-common.wgsl is prepended; src/train/reference.ts
-// has the math). H heads of N tokens; S, A and G are H×N×N (training sizes only).
+// Trainer, the objective and ∂L/∂s (the math: src/attention/linear/train/reference.ts).
+// H heads of N tokens; S, A and G are H×N×N (training sizes only).
 //   keyMax:     MK[h] = max_j OFF[key row j] (the keys' common scale), w_j = e^{OFF_j − MK[h]}
 //   scores:     SC[h,i,j] = φ'(q_i)·φ'(k_j)·w_j   (0 above the diagonal when causal)
 //   exactRows:  AM[h,i,j] = softmax_j(q_i·k_j/√d)
 //   rowStats:   R_i, the row's loss, ‖ô_i − o_i‖², ‖o_i‖², and (MSE) g_i, g_i·ô_i into ROW
 //   gradScores: SC ← G = ∂L/∂s, in place
 
-@group(0) @binding(0) var<uniform> U: TParams;
+#include "linear/params.wgsl"
+#include "common/reduce.wgsl"
+
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
 @group(0) @binding(2) var<storage, read> K: array<f32>;
 @group(0) @binding(3) var<storage, read> V: array<f32>;
@@ -18,66 +20,45 @@
 
 const TINY: f32 = 1e-30;
 
-var<workgroup> red: array<f32, TWG>;
-
 fn wOf(kr: u32) -> f32 {
   // kr: key row in [H·N, 2·H·N)
-  return ROW[U.heads * U.n * U.rstride + U.heads + (kr - U.heads * U.n)];
+  return ROW[P.heads * P.n * P.rstride + P.heads + (kr - P.heads * P.n)];
 }
 
-// Sum (or max) of v over the workgroup; uniform control flow only.
-fn wgReduce(v: f32, lid: u32, isMax: bool) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = TWG / 2u; s > 0u; s /= 2u) {
-    if (lid < s) {
-      red[lid] = select(red[lid] + red[lid + s], max(red[lid], red[lid + s]), isMax);
-    }
-    workgroupBarrier();
-  }
-  let out = red[0];
-  workgroupBarrier();
-  return out;
-}
-
-@compute @workgroup_size(TWG)
+@compute @workgroup_size(WG)
 fn keyMax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let h = wid.x;
-  let n = U.n;
-  let k0 = U.heads * n + h * n;
-  var m = TNEG;
-  for (var j = lid; j < n; j += TWG) {
+  let n = P.n;
+  let k0 = P.heads * n + h * n;
+  var m = NEG;
+  for (var j = lid; j < n; j += WG) {
     m = max(m, OFF[k0 + j]);
   }
-  let mk = wgReduce(m, lid, true);
+  let mk = reduceMax(lid, m);
   if (lid == 0u) {
-    ROW[U.heads * n * U.rstride + h] = mk;
+    ROW[P.heads * n * P.rstride + h] = mk;
   }
-  let wb = U.heads * n * U.rstride + U.heads + h * n;
-  for (var j = lid; j < n; j += TWG) {
+  let wb = P.heads * n * P.rstride + P.heads + h * n;
+  for (var j = lid; j < n; j += WG) {
     ROW[wb + j] = exp(OFF[k0 + j] - mk);
   }
 }
 
-@compute @workgroup_size(TWG)
-fn scores(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let idx = (U.part0 + wid.x + wid.y * nwg.x) * TWG + lid;
-  let n = U.n;
-  if (idx >= U.heads * n * n) {
+@compute @workgroup_size(WG)
+fn scores(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let idx = unitIndex(wid, nwg, lid);
+  let n = P.n;
+  if (idx >= P.heads * n * n) {
     return;
   }
   let j = idx % n;
   let i = (idx / n) % n;
   let h = idx / (n * n);
   var s = 0.0;
-  if (U.causal == 0u || j <= i) {
-    let D = U.dim;
+  if (P.causal == 0u || j <= i) {
+    let D = P.dim;
     let qr = h * n + i;
-    let kr = U.heads * n + h * n + j;
+    let kr = P.heads * n + h * n + j;
     for (var f = 0u; f < D; f++) {
       s += PHI[qr * D + f] * PHI[kr * D + f];
     }
@@ -87,33 +68,29 @@ fn scores(
 }
 
 fn logit(h: u32, i: u32, j: u32) -> f32 {
-  let d = U.d;
-  let qb = (h * U.n + i) * d;
-  let kb = (h * U.n + j) * d;
+  let d = P.d;
+  let qb = (h * P.n + i) * d;
+  let kb = (h * P.n + j) * d;
   var s = 0.0;
   for (var c = 0u; c < d; c++) {
     s += Q[qb + c] * K[kb + c];
   }
-  return s * U.scale;
+  return s * P.scale;
 }
 
 // one invocation per row (no barriers: a software adapter pays for every one): logits into AM,
 // then exp and the sum, then the normalization
-@compute @workgroup_size(TWG)
-fn exactRows(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let row = (U.part0 + wid.x + wid.y * nwg.x) * TWG + lid;
-  let n = U.n;
-  if (row >= U.heads * n) {
+@compute @workgroup_size(WG)
+fn exactRows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = unitIndex(wid, nwg, lid);
+  let n = P.n;
+  if (row >= P.heads * n) {
     return;
   }
   let h = row / n;
   let i = row % n;
-  let jEnd = select(n, i + 1u, U.causal != 0u);
-  var mx = TNEG;
+  let jEnd = keyEnd(i);
+  var mx = NEG;
   for (var j = 0u; j < jEnd; j++) {
     let l = logit(h, i, j);
     AM[row * n + j] = l;
@@ -132,21 +109,17 @@ fn exactRows(
 }
 
 // one invocation per row
-@compute @workgroup_size(TWG)
-fn rowStats(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let row = (U.part0 + wid.x + wid.y * nwg.x) * TWG + lid;
-  let n = U.n;
-  if (row >= U.heads * n) {
+@compute @workgroup_size(WG)
+fn rowStats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = unitIndex(wid, nwg, lid);
+  let n = P.n;
+  if (row >= P.heads * n) {
     return;
   }
   let h = row / n;
   let i = row % n;
-  let dv = U.dv;
-  let jEnd = select(n, i + 1u, U.causal != 0u);
+  let dv = P.dv;
+  let jEnd = keyEnd(i);
   var R = 0.0;
   for (var j = 0u; j < jEnd; j++) {
     R += SC[row * n + j];
@@ -161,7 +134,7 @@ fn rowStats(
   var e2 = 0.0;
   var o2 = 0.0;
   var go = 0.0;
-  let rb = row * U.rstride;
+  let rb = row * P.rstride;
   for (var c = 0u; c < dv; c++) {
     var oh = 0.0;
     var o = 0.0;
@@ -173,40 +146,36 @@ fn rowStats(
     oh /= R;
     e2 += (oh - o) * (oh - o);
     o2 += o * o;
-    let g = 2.0 * (oh - o) * U.invRows / f32(dv);
+    let g = 2.0 * (oh - o) * P.invRows / f32(dv);
     ROW[rb + 8u + c] = g;
     go += g * oh;
   }
   ROW[rb] = R;
-  ROW[rb + 1u] = select(ce, e2 / f32(dv), U.loss == 1u);
+  ROW[rb + 1u] = select(ce, e2 / f32(dv), P.loss == 1u);
   ROW[rb + 2u] = e2;
   ROW[rb + 3u] = o2;
   ROW[rb + 4u] = go;
 }
 
-@compute @workgroup_size(TWG)
-fn gradScores(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let idx = (U.part0 + wid.x + wid.y * nwg.x) * TWG + lid;
-  let n = U.n;
-  if (idx >= U.heads * n * n) {
+@compute @workgroup_size(WG)
+fn gradScores(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let idx = unitIndex(wid, nwg, lid);
+  let n = P.n;
+  if (idx >= P.heads * n * n) {
     return;
   }
   let j = idx % n;
   let row = idx / n;
   let i = row % n;
   let h = row / n;
-  let rb = row * U.rstride;
+  let rb = row * P.rstride;
   let R = ROW[rb];
   var g = 0.0;
-  if (U.causal == 0u || j <= i) {
-    if (U.loss == 0u) {
-      g = -(AM[idx] / max(SC[idx], TINY * R) - 1.0 / R) * U.invRows;
+  if (P.causal == 0u || j <= i) {
+    if (P.loss == 0u) {
+      g = -(AM[idx] / max(SC[idx], TINY * R) - 1.0 / R) * P.invRows;
     } else {
-      let dv = U.dv;
+      let dv = P.dv;
       var gv = 0.0;
       for (var c = 0u; c < dv; c++) {
         gv += ROW[rb + 8u + c] * V[(h * n + j) * dv + c];

@@ -6,34 +6,22 @@
 //   backFeatures, weightGrad (∂L/∂θ)                                    (train-back.wgsl)
 //   adam                                                                (train-adam.wgsl)
 // Only the per-row statistics (loss, output error) come back to the CPU each step.
-import commonWgsl from '../../../../shaders/linear/train-common.wgsl';
 import forwardWgsl from '../../../../shaders/linear/train-forward.wgsl';
 import lossWgsl from '../../../../shaders/linear/train-loss.wgsl';
 import gradPhiWgsl from '../../../../shaders/linear/train-gradphi.wgsl';
 import backWgsl from '../../../../shaders/linear/train-back.wgsl';
 import adamWgsl from '../../../../shaders/linear/train-adam.wgsl';
 import type { Gpu } from '../../../gpu/gpu';
-import { packUniform, pow2Bucket } from '../../../gpu/uniforms';
-import type { BindingKind, CompiledPipeline } from '../../../gpu/pipelines';
-import { Allocations, kernelUniform, selectKernel, withPhi } from '../plan';
+import { pow2Bucket } from '../../../gpu/uniforms';
+import type { CompiledPipeline } from '../../../gpu/pipelines';
+import type { ShaderSource } from '../../../gpu/wgsl';
+import { Allocations } from '../../../gpu/plan-kit';
+import { kernelFields, linearShader, packParams, paramsBuffer, type ParamsValues } from '../plan';
 import { KERNEL_CODE, paramCount, type KernelSpec, type TrainableArch } from '../kernels';
 import type { Batch, LossKind } from './reference';
 
-const T_UNIFORM = {
-  n: 'u32', d: 'u32', dv: 'u32', heads: 'u32', causal: 'u32', rows: 'u32', dim: 'u32', width: 'u32', layers: 'u32',
-  astride: 'u32', dstride: 'u32', rstride: 'u32', loss: 'u32', nparams: 'u32', invRows: 'f32', scale: 'f32',
-  lr: 'f32', beta1: 'f32', beta2: 'f32', bc1: 'f32', bc2: 'f32', adamEps: 'f32', part0: 'u32', groups: 'u32',
-} as const;
-
-const FWD_IO: BindingKind[] = ['uniform', 'read', 'uniform', 'read', 'read', 'storage', 'storage', 'storage'];
-const LOSS_IO: BindingKind[] = ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage', 'storage'];
-const GPHI_IO: BindingKind[] = ['uniform', 'read', 'read', 'read', 'read', 'storage'];
-const BACK_IO: BindingKind[] = ['uniform', 'read', 'uniform', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage', 'uniform'];
-const JOB_UNIFORM = { r0: 'u32', r1: 'u32', doff: 'u32', fromX: 'u32', inOff: 'u32', din: 'u32', gW: 'u32', gB: 'u32', ctiles: 'u32', groups: 'u32' } as const;
 /** weight-gradient tile edge (WT in train-back.wgsl) */
 const WT = 32;
-const ADAM_IO: BindingKind[] = ['uniform', 'storage', 'read', 'storage', 'storage'];
-
 const WG = 64;
 
 export interface TrainShape {
@@ -79,7 +67,8 @@ export class GpuDistiller {
   private readonly backwardList: Dispatch[] = [];
   private readonly adamList: Dispatch[] = [];
   private readonly rowStride: number;
-  private readonly uvals: Record<keyof typeof T_UNIFORM, number>;
+  /** the step's Params (shaders/linear/params.wgsl): the feature map, the batch, the loss, Adam */
+  private readonly uvals: ParamsValues;
   /** Adam steps taken */
   t = 0;
   readonly nparams: number;
@@ -103,31 +92,30 @@ export class GpuDistiller {
     const dstride = arch.kernel === 'ffk' ? 2 * arch.layers * F : F;
     this.alloc = new Allocations(gpu);
     const a = this.alloc;
-    this.q = a.add(gpu.buffer('train.q', heads * n * d * 4));
-    this.k = a.add(gpu.buffer('train.k', heads * n * d * 4));
-    this.v = a.add(gpu.buffer('train.v', heads * n * dv * 4));
-    this.params = a.add(gpu.upload('train.params', Float32Array.from(init)));
-    this.grad = a.add(gpu.buffer('train.grad', this.nparams * 4));
-    this.m1 = a.add(gpu.buffer('train.adam.m', this.nparams * 4));
-    this.m2 = a.add(gpu.buffer('train.adam.v', this.nparams * 4));
+    this.q = a.buffer('train.q', heads * n * d);
+    this.k = a.buffer('train.k', heads * n * d);
+    this.v = a.buffer('train.v', heads * n * dv);
+    this.params = a.upload('train.params', Float32Array.from(init));
+    this.grad = a.buffer('train.grad', this.nparams);
+    this.m1 = a.buffer('train.adam.m', this.nparams);
+    this.m2 = a.buffer('train.adam.v', this.nparams);
     gpu.fill(this.m1, 0);
     gpu.fill(this.m2, 0);
-    this.phi = a.add(gpu.buffer('train.phi', rows * D * 4));
-    this.off = a.add(gpu.buffer('train.off', rows * 4));
-    this.act = a.add(gpu.buffer('train.act', rows * astride * 4));
-    this.sc = a.add(gpu.buffer('train.scores (H×N×N)', heads * n * n * 4));
-    this.am = a.add(gpu.buffer('train.exact map (H×N×N)', heads * n * n * 4));
-    this.row = a.add(gpu.buffer('train.rows', (heads * n * this.rowStride + heads + heads * n) * 4));
-    this.dphi = a.add(gpu.buffer('train.dphi', rows * D * 4));
-    this.del = a.add(gpu.buffer('train.deltas', rows * dstride * 4));
-    this.uvals = {
-      n, d, dv, heads, causal: shape.causal ? 1 : 0, rows, dim: D, width: F, layers: arch.layers, astride, dstride,
-      rstride: this.rowStride, loss: loss === 'ce' ? 0 : 1, nparams: this.nparams, invRows: 1 / (heads * n), scale: 1 / Math.sqrt(d),
-      lr: adam.lr, beta1: adam.beta1, beta2: adam.beta2, bc1: 1, bc2: 1, adamEps: adam.eps, part0: 0, groups: 0,
-    };
-    this.uniform = a.add(gpu.uniform('train.params', packUniform(T_UNIFORM, this.uvals)));
+    this.phi = a.buffer('train.phi', rows * D);
+    this.off = a.buffer('train.off', rows);
+    this.act = a.buffer('train.act', rows * astride);
+    this.sc = a.buffer('train.scores (H×N×N)', heads * n * n);
+    this.am = a.buffer('train.exact map (H×N×N)', heads * n * n);
+    this.row = a.buffer('train.rows', heads * n * this.rowStride + heads + heads * n);
+    this.dphi = a.buffer('train.dphi', rows * D);
+    this.del = a.buffer('train.deltas', rows * dstride);
     const spec: KernelSpec = { kernel: arch.kernel, d, dim: D, arch, params: init, source: 'trainer' };
-    this.kp = a.add(gpu.uniform('train.kernel', kernelUniform(spec)));
+    this.uvals = {
+      ...kernelFields(spec), n, dv, heads, causal: shape.causal, rows, astride, dstride,
+      rstride: this.rowStride, loss: loss === 'ce' ? 0 : 1, nparams: this.nparams, invRows: 1 / (heads * n), scale: 1 / Math.sqrt(d),
+      lr: adam.lr, beta1: adam.beta1, beta2: adam.beta2, bc1: 1, bc2: 1, adamEps: adam.eps,
+    };
+    this.uniform = paramsBuffer(a, 'train.params', this.uvals);
   }
 
   private readonly m1: GPUBuffer;
@@ -139,7 +127,6 @@ export class GpuDistiller {
   private readonly am: GPUBuffer;
   private readonly dphi: GPUBuffer;
   private readonly del: GPUBuffer;
-  private readonly kp: GPUBuffer;
 
   static async create(gpu: Gpu, arch: TrainableArch, shape: TrainShape, loss: LossKind, init: Float64Array, adam: AdamSettings = DEFAULT_ADAM): Promise<GpuDistiller> {
     const t = new GpuDistiller(gpu, arch, shape, loss, init, adam);
@@ -152,34 +139,32 @@ export class GpuDistiller {
     const dmax = pow2Bucket(shape.d, 4);
     const fmax = pow2Bucket(Math.max(arch.features, shape.d), 4);
     const defines = { DMAX: dmax, FMAX: fmax, KERNEL: KERNEL_CODE[arch.kernel] };
-    const common = (name: string, code: string) => ({ name: `train/${name}:${arch.kernel}`, code: commonWgsl.code + '\n' + selectKernel(code, arch.kernel) });
-    const withBoth = (name: string, code: string) => {
-      const s = withPhi(`train-${name}`, commonWgsl.code + '\n' + code, arch.kernel);
-      return { ...s, code: selectKernel(s.code, arch.kernel) };
-    };
-    const get = (shader: { name: string; code: string }, entryPoint: string, bindings: BindingKind[], defs?: Record<string, number>) =>
-      gpu.pipelines.get({ shader, entryPoint, bindings, defines: defs });
+    // the forward and the backward evaluate the feature map (phi.wgsl): one kernel's blocks of it
+    const fwd = linearShader(forwardWgsl, arch.kernel);
+    const back = linearShader(backWgsl, arch.kernel);
+    const get = (shader: ShaderSource, entryPoint: string, defs?: Record<string, number>) => gpu.pipelines.get({ shader, entryPoint, defines: defs });
     const [pFwd, pKeyMax, pScores, pExact, pRows, pGradS, pGradPhi, pBackF, pWGrad, pAdam] = await Promise.all([
-      get(withBoth('forward', forwardWgsl.code), 'forward', FWD_IO, defines),
-      get(common('loss', lossWgsl.code), 'keyMax', LOSS_IO),
-      get(common('loss', lossWgsl.code), 'scores', LOSS_IO),
-      get(common('loss', lossWgsl.code), 'exactRows', LOSS_IO),
-      get(common('loss', lossWgsl.code), 'rowStats', LOSS_IO),
-      get(common('loss', lossWgsl.code), 'gradScores', LOSS_IO),
-      get(common('gradphi', gradPhiWgsl.code), 'gradPhi', GPHI_IO),
-      get(withBoth('back', backWgsl.code), 'backFeatures', BACK_IO, defines),
-      get(withBoth('back', backWgsl.code), 'weightGrad', BACK_IO, defines),
-      get(common('adam', adamWgsl.code), 'adam', ADAM_IO),
+      get(fwd, 'forward', defines),
+      get(lossWgsl, 'keyMax'),
+      get(lossWgsl, 'scores'),
+      get(lossWgsl, 'exactRows'),
+      get(lossWgsl, 'rowStats'),
+      get(lossWgsl, 'gradScores'),
+      get(gradPhiWgsl, 'gradPhi'),
+      get(back, 'backFeatures', defines),
+      get(back, 'weightGrad', defines),
+      get(adamWgsl, 'adam'),
     ]);
     const { heads, n } = shape;
     const rows = 2 * heads * n;
-    const D = this.uvals.dim;
+    const D = Number(this.uvals.dim);
     const u = this.uniform;
     const bgs = {
-      fwd: gpu.bindGroup(pFwd, 'train.forward', [this.kp, this.params, u, this.q, this.k, this.phi, this.off, this.act]),
+      fwd: gpu.bindGroup(pFwd, 'train.forward', [u, this.params, this.q, this.k, this.phi, this.off, this.act]),
       loss: (p: CompiledPipeline) => gpu.bindGroup(p, 'train.loss', [u, this.q, this.k, this.v, this.phi, this.off, this.sc, this.am, this.row]),
       gphi: gpu.bindGroup(pGradPhi, 'train.gradPhi', [u, this.phi, this.off, this.sc, this.row, this.dphi]),
-      back: (p: CompiledPipeline, job: GPUBuffer) => gpu.bindGroup(p, 'train.back', [this.kp, this.params, u, this.q, this.k, this.phi, this.act, this.dphi, this.del, this.grad, job]),
+      // backFeatures reads the step's Params, weightGrad a job's (`params`)
+      back: (p: CompiledPipeline, params: GPUBuffer) => gpu.bindGroup(p, 'train.back', [params, this.params, this.q, this.k, this.phi, this.act, this.dphi, this.del, this.grad]),
       adam: gpu.bindGroup(pAdam, 'train.adam', [u, this.params, this.grad, this.m1, this.m2]),
     };
     const groupsOf = (units: number) => Math.ceil(units / WG);
@@ -212,13 +197,14 @@ export class GpuDistiller {
     const jobList = jobs.map((j) => {
       const ctiles = Math.ceil((j.din + 1) / WT);
       const groups = Math.ceil(F / WT) * ctiles;
-      const buf = this.alloc.add(gpu.uniform('train.weightGrad.job', packUniform(JOB_UNIFORM, { ...j, ctiles, groups })));
-      return { pipe: pWGrad, bg: bgs.back(pWGrad, buf), groups, buf };
+      // the step's fields with the job's (weightGrad reads no Adam field, so they need no update)
+      const buf = paramsBuffer(this.alloc, 'train.weightGrad.job', { ...this.uvals, ...j, ctiles, groups });
+      return { pipe: pWGrad, bg: bgs.back(pWGrad, buf), groups };
     });
     this.backwardList.push(
       { pipe: pGradS, bg: bgs.loss(pGradS), groups: groupsOf(heads * n * n) },
       { pipe: pGradPhi, bg: bgs.gphi, groups: groupsOf(rows * D) },
-      { pipe: pBackF, bg: bgs.back(pBackF, jobList[0].buf), groups: groupsOf(rows) },
+      { pipe: pBackF, bg: bgs.back(pBackF, u), groups: groupsOf(rows) },
       ...jobList,
     );
     this.adamList.push({ pipe: pAdam, bg: bgs.adam, groups: groupsOf(this.nparams) });
@@ -288,7 +274,7 @@ export class GpuDistiller {
       this.t++;
       const { beta1, beta2 } = this.adam;
       const vals = { ...this.uvals, lr, bc1: 1 / (1 - beta1 ** this.t), bc2: 1 / (1 - beta2 ** this.t) };
-      this.gpu.device.queue.writeBuffer(this.uniform, 0, packUniform(T_UNIFORM, vals));
+      this.gpu.device.queue.writeBuffer(this.uniform, 0, packParams(vals));
       this.submit(this.forwardList, 'train.forward');
       this.submit(this.backwardList, 'train.backward');
       this.submit(this.adamList, 'train.adam');
