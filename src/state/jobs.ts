@@ -7,6 +7,7 @@ import type { MapRequest } from '../attention/types';
 import { FULL_MAP_MAX_N, isAbort, runSweep, type RunOptions, type RunResult, type RunSpec } from '../bench/runner';
 import { runParams, shapeOf } from '../bench/run-params';
 import { configFor, deriveConfig, type Config } from './config';
+import { paramFiles } from './param-files';
 import type { AutoRunner } from './auto-run';
 import type { Job, PlaygroundStore } from './store';
 import { logGrid } from './sweep';
@@ -120,7 +121,7 @@ export function planSweep(settings: SweepSettings): SweepPlan {
     const points: Point[] = [];
     for (const n of grid.values) {
       for (const id of ids) {
-        const config = deriveConfig(id, { ...s.runRaw, n: String(n) }, s.paramRaw[id], s.userData);
+        const config = deriveConfig(id, { ...s.runRaw, n: String(n) }, s.paramRaw[id], s.userData, s.files);
         const label = `${findVariant(id)!.label}, N = ${n}`;
         points.push(config.spec ? { spec: config.spec, label } : { invalid: invalidResult(config, id), label });
       }
@@ -132,7 +133,7 @@ export function planSweep(settings: SweepSettings): SweepPlan {
   const grid = logGrid(spec, settings.from, settings.to, settings.steps);
   if ('error' in grid) return { points: [], values: [], error: grid.error };
   const points = grid.values.map((value): Point => {
-    const config = deriveConfig(variant.id, s.runRaw, { ...s.paramRaw[variant.id], [spec.name]: String(value) }, s.userData);
+    const config = deriveConfig(variant.id, s.runRaw, { ...s.paramRaw[variant.id], [spec.name]: String(value) }, s.userData, s.files);
     const label = `${spec.label} = ${value}`;
     return config.spec ? { spec: config.spec, label } : { invalid: invalidResult(config, variant.id), label };
   });
@@ -208,7 +209,9 @@ function watchMapWindow(s: PlaygroundStore): void {
 async function computeWindow(last: RunResult, key: string, view: Exclude<MapView, { kind: 'run' }>): Promise<void> {
   if (!store || !runner) return;
   const req = mapRequestOf(view, last.shape.n);
-  const spec: RunSpec = { variant: last.variant, params: last.params, run: last.run };
+  const variant = findVariant(last.variant);
+  const files = variant ? paramFiles(variant, last.params, store.getState().files) : undefined;
+  const spec: RunSpec = { variant: last.variant, params: last.params, run: last.run, ...(files?.size ? { files } : {}) };
   const label = req.kind === 'pooled' ? `Pooled overview of the map (${req.pool}×${req.pool} blocks)` : `Map rows ${req.row0}–${req.row0 + req.rows - 1}`;
   // no timing: one forward of the variant and of exact flash (the reference), then both windows
   const options: RunOptions = { timing: false, compareExact: false, reference: 'gpu', map: req };

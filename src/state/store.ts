@@ -105,6 +105,8 @@ export interface PlaygroundState {
   userData?: UserData;
   /** CSV files loaded back for comparison: A and B */
   csv: { a?: LoadedCsv; b?: LoadedCsv };
+  /** the bytes of the files file-type parameters name, by the name the parameter holds (picked in this page; never in a link) */
+  files: Map<string, Uint8Array>;
 }
 
 export interface PlaygroundActions {
@@ -132,6 +134,8 @@ export interface PlaygroundActions {
   setWindowResult(w: WindowResult | undefined): void;
   setUserData(d: UserData | undefined): void;
   setCsv(slot: 'a' | 'b', csv: LoadedCsv | undefined): void;
+  /** keeps (or with undefined drops) a file's bytes under `name`, the value a file-type parameter holds */
+  setFile(name: string, bytes: Uint8Array | undefined): void;
 }
 
 export type Playground = PlaygroundState & PlaygroundActions;
@@ -167,6 +171,7 @@ export function createPlaygroundStore(initial?: HashState) {
     notices: (initial?.notices ?? []).map(notice),
     ui: initial?.ui ?? defaultViewState(variantId, variants.map((v) => v.id)),
     csv: {},
+    files: new Map(),
 
     setVariant: (id) => {
       if (!findVariant(id)) return;
@@ -211,6 +216,13 @@ export function createPlaygroundStore(initial?: HashState) {
     setWindowResult: (windowResult) => set({ windowResult }),
     setUserData: (userData) => set({ userData }),
     setCsv: (slot, csv) => set((s) => ({ csv: { ...s.csv, [slot]: csv } })),
+    setFile: (name, bytes) =>
+      set((s) => {
+        const files = new Map(s.files);
+        if (bytes) files.set(name, bytes);
+        else files.delete(name);
+        return { files };
+      }),
   }));
 }
 

@@ -113,7 +113,9 @@ export function formatHash(variantId: string, run: ParamValues, params: ParamVal
   const query = new URLSearchParams();
   query.set(VARIANT_KEY, variantId);
   for (const [k, v] of toKeyed(runParams, run)) query.set(k, v);
-  for (const [k, v] of toKeyed(variant?.params ?? [], params)) query.set(k, v);
+  // a file-type parameter is written as its default: the link carries no file (nor its name)
+  const linked = Object.fromEntries((variant?.params ?? []).map((spec) => [spec.name, spec.type === 'file' ? spec.default : params[spec.name]]));
+  for (const [k, v] of toKeyed(variant?.params ?? [], { ...params, ...linked })) query.set(k, v);
   const ui = extra.ui;
   if (ui) {
     if (ui.view !== 'run') query.set('view', ui.view);
@@ -146,7 +148,7 @@ export function formatHash(variantId: string, run: ParamValues, params: ParamVal
 /** The hash of the store's current state (the last valid configuration, the view, the compared variants' knobs). */
 export function hashOf(s: Parameters<typeof configOf>[0] & Pick<PlaygroundState, 'ui' | 'paramRaw'>): string | undefined {
   // the user's files are not part of a link: it names the knobs as the controls hold them
-  const config = s.userData ? deriveConfig(s.variantId, s.runRaw, s.paramRaw[s.variantId]) : configOf(s);
+  const config = s.userData ? deriveConfig(s.variantId, s.runRaw, s.paramRaw[s.variantId], undefined, s.files) : configOf(s);
   if (!config.spec) return undefined;
   return formatHash(config.variant.id, config.run, config.params, { ui: s.ui, others: parsedOthers(s.paramRaw) });
 }

@@ -5,7 +5,8 @@ import { runParams } from '../../../bench/run-params';
 import type { ParamSpec } from '../../../params/schema';
 import { configOf, fieldId, FILE_DECIDED } from '../../../state/config';
 import { pageOptions } from '../../../state/page-options';
-import { usePlayground } from '../../../state/store';
+import { fileNamesInUse, nameForPick } from '../../../state/param-files';
+import { playgroundStore, usePlayground } from '../../../state/store';
 import { DataLoader } from './data-loader';
 import { ExtraNotes, isNote } from '../../common/extra-notes';
 import { ParamControl } from './param-control';
@@ -27,7 +28,8 @@ export function ControlsPanel() {
   const setRunValue = usePlayground((s) => s.setRunValue);
   const setParamValue = usePlayground((s) => s.setParamValue);
   const userData = usePlayground((s) => s.userData);
-  const config = configOf({ variantId, runRaw, paramRaw, userData });
+  const files = usePlayground((s) => s.files);
+  const config = configOf({ variantId, runRaw, paramRaw, userData, files });
   const hideVariant = pageOptions().hide.has('variant');
   const hideData = pageOptions().hide.has('data');
   const fileDecided = (name: string) => Boolean(userData) && (FILE_DECIDED as readonly string[]).includes(name);
@@ -40,6 +42,17 @@ export function ControlsPanel() {
   };
   const variant = config.variant;
   const ownRaw = paramRaw[variantId] ?? {};
+  // a file-type parameter holds the picked file's name; the bytes are kept in the store under it
+  const pickFile = (spec: ParamSpec, file: { name: string; bytes: Uint8Array } | undefined) => {
+    const store = playgroundStore().getState();
+    const previous = store.paramRaw[variantId]?.[spec.name] ?? '';
+    const others = fileNamesInUse(store.paramRaw, { variantId, name: spec.name });
+    const name = file ? nameForPick(store.files, file.name, file.bytes, others) : '';
+    if (file) store.setFile(name, file.bytes);
+    setParamValue(spec.name, name);
+    // the previous file goes when no other parameter holds it
+    if (previous && previous !== name && !others.has(previous)) store.setFile(previous, undefined);
+  };
 
   return (
     <form className="controls" aria-label="Run configuration" onSubmit={(e) => e.preventDefault()}>
@@ -89,7 +102,7 @@ export function ControlsPanel() {
 
       {!hideData && <DataLoader />}
 
-      {variant.params.some((p) => p.type !== 'file' && !hidden(p)) && (
+      {variant.params.some((p) => !hidden(p)) && (
         <fieldset>
           <legend>{variant.label}</legend>
           {variant.params.filter((spec) => !hidden(spec)).map((spec) => (
@@ -100,6 +113,8 @@ export function ControlsPanel() {
               raw={ownRaw[spec.name] ?? ''}
               error={config.fieldErrors[fieldId('param', spec.name)]}
               onChange={(raw) => setParamValue(spec.name, raw)}
+              fileSize={spec.type === 'file' ? files.get(ownRaw[spec.name] ?? '')?.length : undefined}
+              onFile={spec.type === 'file' ? (file) => pickFile(spec, file) : undefined}
             />
           ))}
         </fieldset>

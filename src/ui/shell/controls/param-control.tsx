@@ -1,8 +1,10 @@
 // One control generated from a ParamSpec: int/float → a number input (plus a powers-of-two
-// slider where the spec says `scale: 'log'`), bool → a checkbox, enum → a select. The
-// visible <label> names the control (tests find it by role and accessible name), the help
-// text and any validation message sit under it and describe it.
+// slider where the spec says `scale: 'log'`), bool → a checkbox, enum → a select, file → a
+// file picker whose bytes go to the store (the parameter holds the file's name). The visible
+// <label> names the control (tests find it by role and accessible name), the help text and
+// any validation message sit under it and describe it.
 import type { ParamSpec } from '../../../params/schema';
+import { formatBytes } from '../../common/format';
 
 export interface ParamControlProps {
   spec: ParamSpec;
@@ -17,6 +19,10 @@ export interface ParamControlProps {
   /** a line under the help text (why the control is disabled) */
   note?: string;
   onChange(raw: string): void;
+  /** file params: the size of the file the page holds under `raw` (undefined: none) */
+  fileSize?: number;
+  /** file params: a file was picked (its name and bytes), or cleared (undefined) */
+  onFile?(file: { name: string; bytes: Uint8Array } | undefined): void;
 }
 
 const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 });
@@ -26,7 +32,7 @@ function log2Range(min: number, max: number): [number, number] {
   return [Math.ceil(Math.log2(Math.max(min, Number.MIN_VALUE))), Math.floor(Math.log2(max))];
 }
 
-export function ParamControl({ spec, id, raw, error, disabled, note, onChange }: ParamControlProps) {
+export function ParamControl({ spec, id, raw, error, disabled, note, onChange, fileSize, onFile }: ParamControlProps) {
   const helpId = `${id}-help`;
   const errorId = `${id}-error`;
   const describedBy = error ? `${helpId} ${errorId}` : helpId;
@@ -138,8 +144,49 @@ export function ParamControl({ spec, id, raw, error, disabled, note, onChange }:
         </div>
       );
     }
-    case 'file':
-      // no file picker in this first UI: file params keep their default
-      return null;
+    case 'file': {
+      const linkId = `${id}-link`;
+      const pick = async (input: HTMLInputElement) => {
+        const file = input.files?.[0];
+        // the picker shows what is held below: cleared, so that picking the same file again reloads it
+        input.value = '';
+        if (file) onFile?.({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) });
+      };
+      return (
+        <div className="field field-file">
+          <label htmlFor={id}>{spec.label}</label>
+          <div className="field-row">
+            <input
+              id={id}
+              type="file"
+              aria-describedby={`${describedBy} ${linkId}`}
+              disabled={disabled}
+              aria-invalid={error ? true : undefined}
+              onChange={(e) => void pick(e.currentTarget)}
+            />
+            {raw && (
+              // named after the param's code name, not its label, so that finding the picker by its label stays unambiguous
+              <button type="button" className="small" aria-label={`${spec.name}: clear the file`} disabled={disabled} onClick={() => onFile?.(undefined)}>
+                Clear
+              </button>
+            )}
+          </div>
+          <p className="field-file-held" data-testid={`${id}-held`}>
+            {raw ? (
+              <>
+                <span className="mono">{raw}</span>
+                {fileSize !== undefined ? ` (${formatBytes(fileSize)})` : ' (not loaded in this page)'}
+              </>
+            ) : (
+              'No file.'
+            )}
+          </p>
+          <p className="field-help field-link-note" id={linkId}>
+            A file picked here stays in this page: it is not part of a shared link (whoever opens the link picks it again).
+          </p>
+          {footer}
+        </div>
+      );
+    }
   }
 }

@@ -252,10 +252,11 @@ export default function CompareView() {
   const runRaw = usePlayground((s) => s.runRaw);
   const paramRaw = usePlayground((s) => s.paramRaw);
   const userData = usePlayground((s) => s.userData);
+  const files = usePlayground((s) => s.files);
   const phase = usePlayground((s) => s.phase);
   const job = usePlayground((s) => s.job);
   const [scope, setScope] = useState<'problem' | 'all'>('problem');
-  const config = configOf({ variantId, runRaw, paramRaw, userData });
+  const config = configOf({ variantId, runRaw, paramRaw, userData, files });
 
   const problem = config.fieldErrors && Object.keys(config.fieldErrors).length === 0
     ? problemKey({

@@ -13,10 +13,11 @@ export function DetailsPanel() {
   const variantId = usePlayground((s) => s.variantId);
   const runRaw = usePlayground((s) => s.runRaw);
   const paramRaw = usePlayground((s) => s.paramRaw);
+  const files = usePlayground((s) => s.files);
   const extras = result?.status === 'ok' ? (result.extras ?? []) : [];
   if (extras.length === 0) return null;
 
-  const shown = new Set(configOf({ variantId, runRaw, paramRaw }).notes.filter(isNote).map((n) => `${n.id}:${n.text}`));
+  const shown = new Set(configOf({ variantId, runRaw, paramRaw, files }).notes.filter(isNote).map((n) => `${n.id}:${n.text}`));
   const metrics = extras.flatMap((x) => (x.kind === 'metric' ? [x] : []));
   const notes = extras.filter(isNote).filter((n) => !shown.has(`${n.id}:${n.text}`));
   const strips = extras.flatMap((x) => (x.kind === 'strip' ? [x] : []));
