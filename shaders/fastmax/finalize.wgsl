@@ -1,35 +1,25 @@
-// Fastmax output O = numerator / denominator (spec/variants.md §5).
+// Fastmax output O = numerator / denominator (docs/spec/variants.md §5).
 //
 // `divide` (not causal): O[i][e] = Y[i][e] / Y[i][dv], one invocation per output element.
-// `intra`  (causal): query.wgsl gave each row the moments of the chunks before its own; this
+// `rowTiles` (causal, the intra-chunk terms): query.wgsl gave each row the moments of the chunks before its own; this
 //          adds the row's own chunk explicitly — keys cs ≤ j ≤ i, f(y) = c0 + c1·y + c2·y² with
 //          the centred dot product y = (q_i − μ)·(k_j − μ) — and divides:
 //              O[i] = (Y[i][:dv] + Σ_j f_ij·v_j) / (Y[i][dv] + Σ_j f_ij).
 //          The constant term thereby sums to a0·(i + 1) over the inter- and intra-chunk parts.
 //          One workgroup = 64 rows (all in one chunk: the chunk is a multiple of 64) × 64 values
-//          of one head (or `rpg` such row tiles one after the other), 256 invocations. Per tile of BK keys, two tiled products through
+//          of one head (or `rpg` such row tiles one after the other, row-tiles.wgsl), 256
+//          invocations (tile.wgsl). Per tile of BK keys, two tiled products through
 //          workgroup memory: the scores S = f(Q_c·K_cᵀ) (64 × BK, each invocation 4 rows × 2
 //          keys, over d in steps of 16), masked to j ≤ i, then S·V (each invocation 4 rows × 4
 //          values). Row denominators are summed from S by all invocations (row × quarter).
 
-struct Params {
-  n: u32, d: u32, dv: u32, heads: u32,
-  causal: u32, p: u32, nfeat: u32, chunk: u32,
-  chunks: u32, ftiles: u32, etiles: u32, rtiles: u32,
-  g0: u32, groups: u32, center: u32, normalize: u32,
-  lim: f32, invT: f32, a0: f32, a1: f32,
-  a2: f32, mode: u32, row0: u32, rows: u32,
-  pool: u32, pcols: u32, base: u32, head: u32,
-  // state.wgsl: consecutive chunks handled by one workgroup, one after the other
-  cpg: u32,
-  // query/finalize (intra)/prep (stats): row tiles handled by one workgroup, one after the other
-  rpg: u32,
-}
+#include "fastmax/entry.wgsl"
+#include "fastmax/tile.wgsl"
+#include "fastmax/row-tiles.wgsl"
 
 const BK: u32 = 32u; // keys per tile
 const CS: u32 = 16u; // channels per step of the score product
 
-@group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
 @group(0) @binding(2) var<storage, read> K: array<f32>;
 @group(0) @binding(3) var<storage, read> V: array<f32>;
@@ -42,20 +32,13 @@ var<workgroup> Qs: array<vec4<f32>, CS * 16u>; // [channel][row/4]
 var<workgroup> Ks: array<vec2<f32>, CS * 16u>; // [channel][key/2]
 var<workgroup> Ss: array<vec4<f32>, BK * 16u>; // [key][row/4] scores
 var<workgroup> Vs: array<vec4<f32>, BK * 16u>; // [key][value/4]
-var<workgroup> red: array<f32, 256>;
 var<workgroup> rden: array<f32, 64>;
 
 @compute @workgroup_size(256)
-fn divide(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let gl = wid.x + wid.y * nwg.x;
-  if (gl >= P.groups) {
-    return;
-  }
-  let idx = (P.g0 + gl) * 256u + t;
+fn divide(grid: Grid, @builtin(local_invocation_index) t: u32) {
+  let g = workgroupOf(grid);
+  if (g == NONE) { return; }
+  let idx = g * 256u + t;
   let dv = P.dv;
   if (idx >= P.heads * P.n * dv) {
     return;
@@ -65,30 +48,8 @@ fn divide(
   O[idx] = Y[row * (dv + 1u) + e] / Y[row * (dv + 1u) + dv];
 }
 
-@compute @workgroup_size(256)
-fn intra(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let gl = wid.x + wid.y * nwg.x;
-  if (gl >= P.groups) {
-    return; // whole workgroup: uniform
-  }
-  let g = P.g0 + gl;
-  let etile = g % P.etiles;
-  let r = g / P.etiles;
-  let rgroups = (P.rtiles + P.rpg - 1u) / P.rpg;
-  let rg = r % rgroups;
-  let h = r / rgroups;
-  // the row tiles of this workgroup, one after the other (see `rpg`)
-  for (var rt = rg * P.rpg; rt < min(rg * P.rpg + P.rpg, P.rtiles); rt++) {
-    intraTile(h, rt, etile, t);
-  }
-}
-
 // row tile `rt`, values tile `etile` of head h
-fn intraTile(h: u32, rt: u32, etile: u32, t: u32) {
+fn rowTile(h: u32, rt: u32, etile: u32, t: u32) {
   let n = P.n;
   let d = P.d;
   let dv = P.dv;
@@ -103,10 +64,7 @@ fn intraTile(h: u32, rt: u32, etile: u32, t: u32) {
   let lane = t % 64u;
   let quarter = t / 64u;
 
-  var acc: array<vec4<f32>, 4>;
-  for (var u = 0u; u < 4u; u++) {
-    acc[u] = vec4<f32>(0.0);
-  }
+  var acc = array<vec4<f32>, 4>();
   var dacc = 0.0;
 
   let cs = (i0 / P.chunk) * P.chunk; // first key of this row block's chunk
@@ -173,12 +131,7 @@ fn intraTile(h: u32, rt: u32, etile: u32, t: u32) {
     }
     workgroupBarrier();
     for (var jj = 0u; jj < BK; jj++) {
-      let sv = Ss[jj * 16u + ty];
-      let vv = Vs[jj * 16u + tx];
-      acc[0] += sv.x * vv;
-      acc[1] += sv.y * vv;
-      acc[2] += sv.z * vv;
-      acc[3] += sv.w * vv;
+      outer4(&acc, Ss[jj * 16u + ty], Vs[jj * 16u + tx]);
     }
     for (var jj = quarter * (BK / 4u); jj < (quarter + 1u) * (BK / 4u); jj++) {
       dacc += Ss[jj * 16u + lane / 4u][lane % 4u];
@@ -186,10 +139,9 @@ fn intraTile(h: u32, rt: u32, etile: u32, t: u32) {
     workgroupBarrier();
   }
 
-  red[t] = dacc;
-  workgroupBarrier();
+  let den = quarterSum(t, dacc);
   if (t < 64u) {
-    rden[t] = (red[t] + red[t + 64u]) + (red[t + 128u] + red[t + 192u]);
+    rden[t] = den;
   }
   workgroupBarrier();
   for (var u = 0u; u < 4u; u++) {

@@ -1,4 +1,4 @@
-// Fastmax normalization (spec/variants.md §5), two-stage and deterministic (no float atomics).
+// Fastmax normalization (docs/spec/variants.md §5), two-stage and deterministic (no float atomics).
 //
 // `stats`  (stage 1): one workgroup = RB token rows of one head of Q or of K (or `rpg` such
 //          blocks one after the other). Per row: the mean
@@ -18,24 +18,13 @@
 // Rows are read through a workgroup tile of RB rows × CT channels: a block of rows of one head
 // is contiguous in memory, so each tile load reads runs of CT consecutive floats.
 
-struct Params {
-  n: u32, d: u32, dv: u32, heads: u32,
-  causal: u32, p: u32, nfeat: u32, chunk: u32,
-  chunks: u32, ftiles: u32, etiles: u32, rtiles: u32,
-  g0: u32, groups: u32, center: u32, normalize: u32,
-  lim: f32, invT: f32, a0: f32, a1: f32,
-  a2: f32, mode: u32, row0: u32, rows: u32,
-  pool: u32, pcols: u32, base: u32, head: u32,
-  // state.wgsl: consecutive chunks handled by one workgroup, one after the other
-  cpg: u32,
-  // query/finalize (intra)/prep (stats): row tiles handled by one workgroup, one after the other
-  rpg: u32,
-}
+#include "fastmax/entry.wgsl"
+#include "common/reduce.wgsl"
 
-const RB: u32 = 64u;
+const WG: u32 = 64u; // the workgroup size (common/reduce.wgsl)
+const RB: u32 = WG; // rows per block: one invocation a row
 const CT: u32 = 16u;
 
-@group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
 @group(0) @binding(2) var<storage, read> K: array<f32>;
 @group(0) @binding(3) var<storage, read_write> MU: array<f32>;
@@ -43,7 +32,6 @@ const CT: u32 = 16u;
 @group(0) @binding(5) var<storage, read_write> COEF: array<f32>;
 
 var<workgroup> tile: array<f32, RB * (CT + 1u)>;
-var<workgroup> red: array<f32, RB>;
 
 fn ld(which: u32, idx: u32) -> f32 {
   if (which == 0u) {
@@ -66,16 +54,9 @@ fn loadTile(which: u32, base: u32, rows: u32, c0: u32, t: u32) {
 }
 
 @compute @workgroup_size(RB)
-fn stats(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let gl = wid.x + wid.y * nwg.x;
-  if (gl >= P.groups) {
-    return; // whole workgroup: uniform
-  }
-  let g = P.g0 + gl;
+fn stats(grid: Grid, @builtin(local_invocation_index) t: u32) {
+  let g = workgroupOf(grid);
+  if (g == NONE) { return; }
   let rgroups = (P.rtiles + P.rpg - 1u) / P.rpg;
   let perWhich = P.heads * rgroups;
   let which = g / perWhich; // 0: Q, 1: K
@@ -121,30 +102,17 @@ fn rowStats(which: u32, h: u32, rt: u32, t: u32) {
   if (t < rows) {
     MU[(which * P.heads + h) * P.n + row0 + t] = mean;
   }
-  red[t] = select(0.0, sq, t < rows);
-  workgroupBarrier();
-  for (var s = RB / 2u; s > 0u; s /= 2u) {
-    if (t < s) {
-      red[t] = max(red[t], red[t + s]);
-    }
-    workgroupBarrier();
-  }
+  let m = reduceMax(t, select(0.0, sq, t < rows));
   if (t == 0u) {
-    PART[(which * P.heads + h) * P.rtiles + rt] = red[0];
+    PART[(which * P.heads + h) * P.rtiles + rt] = m;
   }
-  workgroupBarrier(); // tile and red are reused by the next row block
+  workgroupBarrier(); // tile is reused by the next row block
 }
 
 @compute @workgroup_size(RB)
-fn finish(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let h = wid.x + wid.y * nwg.x;
-  if (h >= P.heads) {
-    return;
-  }
+fn finish(grid: Grid, @builtin(local_invocation_index) t: u32) {
+  let h = groupIndex(grid.wid, grid.nwg);
+  if (h >= P.heads) { return; }
   // mode = 1: stage 1 ran (PART holds the squared max-norms)
   var norms = vec2<f32>(-1.0, -1.0);
   if (P.mode != 0u) {
@@ -153,16 +121,7 @@ fn finish(
       for (var r = t; r < P.rtiles; r += RB) {
         m = max(m, PART[(which * P.heads + h) * P.rtiles + r]);
       }
-      red[t] = m;
-      workgroupBarrier();
-      for (var s = RB / 2u; s > 0u; s /= 2u) {
-        if (t < s) {
-          red[t] = max(red[t], red[t + s]);
-        }
-        workgroupBarrier();
-      }
-      norms[which] = sqrt(red[0]);
-      workgroupBarrier();
+      norms[which] = sqrt(reduceMax(t, m));
     }
   }
   if (t == 0u) {

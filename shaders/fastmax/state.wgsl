@@ -1,4 +1,4 @@
-// Fastmax key moments of one chunk of keys (spec/variants.md §5), as one tiled product.
+// Fastmax key moments of one chunk of keys (docs/spec/variants.md §5), as one tiled product.
 //
 // With k̂ = [1, k − μ_k] (d + 1 entries, centred on the fly with MU) the key features are the
 // products ψ_f(k) = k̂_a·k̂_b over the pairs a ≤ b of PAIRS (f = 0 is (0, 0) = 1, then (0, b) = k_b,
@@ -9,63 +9,40 @@
 // (they are folded into the query-side coefficients), so the moments hold unscaled centred keys.
 //
 // One workgroup = 64 features (f ≥ 1) × 64 values of one chunk of one head; 256 invocations,
-// each owning 4 features × 4 values in registers. Per step TJ keys: the feature tile Ps (TJ × 64,
-// built from K in registers) and the value tile Vs (TJ × 64) go to workgroup memory, then each
-// invocation does TJ·16 multiply-adds. The extra column (Σψ) is accumulated by the workgroups of
-// the first value tile, the extra row (Σv) by those of the first feature tile — each spread over
-// all 256 invocations (feature/value × quarter of the keys), so no invocation idles.
+// each owning 4 features × 4 values in registers (tile.wgsl). Per step STEP keys (steps.wgsl): the
+// feature tile As (STEP × 64, built from K in registers) and the value tile Bs (STEP × 64) go to
+// workgroup memory, then each invocation does STEP·16 multiply-adds. The extra column (Σψ) is
+// written by the workgroups of the first value tile, the extra row (Σv) by those of the first
+// feature tile — each spread over all 256 invocations (feature/value × quarter of the keys).
 // A chunk writes its own slice of ST; the split-N partial sums are combined by scan.wgsl.
 // A workgroup handles `cpg` consecutive chunks one after the other (the host picks cpg so that
 // about as many workgroups run as the adapter needs: starting a 256-invocation workgroup costs
 // ~0.4 ms of CPU on SwiftShader, more than a short chunk's work).
 
-struct Params {
-  n: u32, d: u32, dv: u32, heads: u32,
-  causal: u32, p: u32, nfeat: u32, chunk: u32,
-  chunks: u32, ftiles: u32, etiles: u32, rtiles: u32,
-  g0: u32, groups: u32, center: u32, normalize: u32,
-  lim: f32, invT: f32, a0: f32, a1: f32,
-  a2: f32, mode: u32, row0: u32, rows: u32,
-  pool: u32, pcols: u32, base: u32, head: u32,
-  // state.wgsl: consecutive chunks handled by one workgroup, one after the other
-  cpg: u32,
-  // query/finalize (intra)/prep (stats): row tiles handled by one workgroup, one after the other
-  rpg: u32,
-}
+#include "fastmax/entry.wgsl"
+#include "fastmax/steps.wgsl"
 
 const TF: u32 = 64u; // features per workgroup
 const TE: u32 = 64u; // values per workgroup
-const TJ: u32 = 16u; // keys per step
 
-@group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> K: array<f32>;
 @group(0) @binding(2) var<storage, read> V: array<f32>;
 @group(0) @binding(3) var<storage, read> MU: array<f32>;
 @group(0) @binding(4) var<storage, read> PAIRS: array<u32>;
 @group(0) @binding(5) var<storage, read_write> ST: array<f32>;
-
-var<workgroup> Ps: array<vec4<f32>, TJ * 16u>; // [key][feature/4]
-var<workgroup> Vs: array<vec4<f32>, TJ * 16u>; // [key][value/4]
-var<workgroup> red: array<f32, 256>;
+// per step of STEP keys (steps.wgsl): As = the key features [key][feature/4], Bs = the values
+// [key][value/4]
 
 @compute @workgroup_size(256)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let gl = wid.x + wid.y * nwg.x;
-  if (gl >= P.groups) {
-    return; // whole workgroup: uniform
-  }
-  let g = P.g0 + gl;
-  let etile = g % P.etiles;
-  var r = g / P.etiles;
-  let ftile = r % P.ftiles;
-  r = r / P.ftiles;
+fn main(grid: Grid, @builtin(local_invocation_index) t: u32) {
+  let g = workgroupOf(grid);
+  if (g == NONE) { return; }
+  // g = ((h · cgroups + chunk group) · ftiles + feature tile) · etiles + values tile
   let cgroups = (P.chunks + P.cpg - 1u) / P.cpg;
-  let cg = r % cgroups;
-  let h = r / cgroups;
+  let etile = g % P.etiles;
+  let ftile = (g / P.etiles) % P.ftiles;
+  let cg = (g / (P.etiles * P.ftiles)) % cgroups;
+  let h = g / (P.etiles * P.ftiles * cgroups);
   let n = P.n;
   let d = P.d;
   let dv = P.dv;
@@ -76,7 +53,7 @@ fn main(
   let tx = t % 16u; // value group (compute) / feature-or-value group (tile build)
   let ty = t / 16u; // feature group (compute) / key of the step (tile build)
 
-  // the 4 features this invocation builds into Ps: fbase + tx·4 + u
+  // the 4 features this invocation builds into As: fbase + tx·4 + u
   var pa: array<u32, 4>;
   var pb: array<u32, 4>;
   var fok: array<bool, 4>;
@@ -95,14 +72,11 @@ fn main(
   for (var chunk = cg * P.cpg; chunk < min(cg * P.cpg + P.cpg, P.chunks); chunk++) {
     let j0 = chunk * P.chunk;
     let j1 = min(j0 + P.chunk, n);
-    var acc: array<vec4<f32>, 4>;
-    for (var u = 0u; u < 4u; u++) {
-      acc[u] = vec4<f32>(0.0);
-    }
+    var acc = array<vec4<f32>, 4>();
     var zacc = 0.0;
     var sacc = 0.0;
 
-    for (var jb = j0; jb < j1; jb += TJ) {
+    for (var jb = j0; jb < j1; jb += STEP) {
       let j = jb + ty;
       let jok = j < j1;
       let row = h * n + min(j, n - 1u);
@@ -125,33 +99,17 @@ fn main(
           }
         }
       }
-      Ps[t] = pv; // [ty][tx]
-      Vs[t] = vv;
+      As[t] = pv; // [ty][tx]
+      Bs[t] = vv;
       workgroupBarrier();
-      // two-level sum (per step, then across steps): the error grows with C/TJ + TJ, not C
-      var part = array<vec4<f32>, 4>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
-      for (var jj = 0u; jj < TJ; jj++) {
-        let pf = Ps[jj * 16u + ty];
-        let ve = Vs[jj * 16u + tx];
-        part[0] += pf.x * ve;
-        part[1] += pf.y * ve;
-        part[2] += pf.z * ve;
-        part[3] += pf.w * ve;
-      }
+      let part = stepProduct(tx, ty);
       for (var u = 0u; u < 4u; u++) {
         acc[u] += part[u];
       }
-      if (etile == 0u) {
-        // Σψ of feature `lane` over this invocation's quarter of the step's keys
-        for (var jj = quarter * 4u; jj < quarter * 4u + 4u; jj++) {
-          zacc += Ps[jj * 16u + lane / 4u][lane % 4u];
-        }
-      }
-      if (ftile == 0u) {
-        // Σv of value `lane`
-        for (var jj = quarter * 4u; jj < quarter * 4u + 4u; jj++) {
-          sacc += Vs[jj * 16u + lane / 4u][lane % 4u];
-        }
+      for (var jj = quarter * 4u; jj < quarter * 4u + 4u; jj++) {
+        // Σψ of feature `lane` and Σv of value `lane` over this invocation's quarter of the keys
+        zacc += As[jj * 16u + lane / 4u][lane % 4u];
+        sacc += Bs[jj * 16u + lane / 4u][lane % 4u];
       }
       workgroupBarrier();
     }
@@ -168,30 +126,23 @@ fn main(
         }
       }
     }
+    // the extra column (Σψ) from the first value tile, the extra row (Σv) from the first feature tile
     if (etile == 0u) {
-      red[t] = zacc;
-      workgroupBarrier();
-      if (t < 64u) {
-        let f = fbase + t;
-        if (f < D) {
-          ST[(sb + f) * W + dv] = (red[t] + red[t + 64u]) + (red[t + 128u] + red[t + 192u]);
-        }
+      let z = quarterSum(t, zacc);
+      let f = fbase + t;
+      if (t < 64u && f < D) {
+        ST[(sb + f) * W + dv] = z;
       }
-      workgroupBarrier();
     }
     if (ftile == 0u) {
-      red[t] = sacc;
-      workgroupBarrier();
-      if (t < 64u) {
-        let e = e0 + t;
-        if (e < dv) {
-          ST[sb * W + e] = (red[t] + red[t + 64u]) + (red[t + 128u] + red[t + 192u]);
-        }
-        if (etile == 0u && t == 0u) {
-          ST[sb * W + dv] = f32(j1 - j0);
-        }
+      let sv = quarterSum(t, sacc);
+      let e = e0 + t;
+      if (t < 64u && e < dv) {
+        ST[sb * W + e] = sv;
+      }
+      if (t == 0u && etile == 0u) {
+        ST[sb * W + dv] = f32(j1 - j0);
       }
     }
-    workgroupBarrier(); // red is reused by the next chunk
   }
 }

@@ -1,10 +1,10 @@
-// Fastmax cost model against the spec's formulas (spec/benchmarks.md: p = 1 ≈ 4Nd² + 8Nd,
+// Fastmax cost model against the spec's formulas (docs/spec/benchmarks.md: p = 1 ≈ 4Nd² + 8Nd,
 // p = 2 ≈ 4Nd³ + 6Nd², here with the d² key features symmetric-packed), the feature/pair
 // table, the chunk layout, the parts packing, and the variant's validation and notes.
 import { describe, it, expect } from 'vitest';
 import { fastmaxCost, fastmaxFlopTerms, intraPairs } from '../../src/attention/fastmax/cost';
 import { fastmaxLayout, featureCount, pairTable, STATE_BUDGET_BYTES, TARGET_STATE_GROUPS, TARGET_STATE_GROUPS_SOFTWARE, TILE } from '../../src/attention/fastmax/layout';
-import { packParts } from '../../src/attention/fastmax/plan';
+import { packParts } from '../../src/gpu/plan-kit';
 import { fastmaxVariant } from '../../src/attention/fastmax/variant';
 import { findVariant, validateRun, variantParams } from '../../src/attention/registry';
 import { runParams } from '../../src/bench/run-params';

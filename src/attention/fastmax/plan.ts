@@ -1,4 +1,4 @@
-// GPU plan of Fastmax (spec/variants.md §5): normalization (two-stage max-norm reduction),
+// GPU plan of Fastmax (docs/spec/variants.md §5): normalization (two-stage max-norm reduction),
 // chunked key moments, their reduction (split-N) or exclusive scan (causal), the per-query
 // numerator/denominator, and the division (+ the explicit intra-chunk terms when causal).
 // Shaders: shaders/fastmax/*.wgsl; the layout (features, chunks, tiles): layout.ts.
@@ -9,9 +9,10 @@ import queryWgsl from '../../../shaders/fastmax/query.wgsl';
 import finalizeWgsl from '../../../shaders/fastmax/finalize.wgsl';
 import mapWgsl from '../../../shaders/fastmax/map.wgsl';
 import type { Gpu } from '../../gpu/gpu';
-import type { BindingKind, CompiledPipeline } from '../../gpu/pipelines';
-import { packUniform } from '../../gpu/uniforms';
+import type { CompiledPipeline } from '../../gpu/pipelines';
+import type { ShaderSource } from '../../gpu/wgsl';
 import { GpuError } from '../../gpu/errors';
+import { Allocations, packParts, readUnits, submitParts, type Step } from '../../gpu/plan-kit';
 import type { Extra, GpuInputs, MapRequest, MapWindow, Plan, Shape } from '../types';
 import { checkMapRequest } from '../map-request';
 import { fastmaxLayout, pairTable, TARGET_STATE_GROUPS, TARGET_STATE_GROUPS_SOFTWARE, type FastmaxLayout, type LayoutOptions } from './layout';
@@ -27,72 +28,12 @@ export const SHADERS = {
   map: mapWgsl,
 };
 
-/** The Params struct shared by every fastmax shader, in declaration order. */
-const UNIFORM = {
-  n: 'u32', d: 'u32', dv: 'u32', heads: 'u32',
-  causal: 'u32', p: 'u32', nfeat: 'u32', chunk: 'u32',
-  chunks: 'u32', ftiles: 'u32', etiles: 'u32', rtiles: 'u32',
-  g0: 'u32', groups: 'u32', center: 'u32', normalize: 'u32',
-  lim: 'f32', invT: 'f32', a0: 'f32', a1: 'f32',
-  a2: 'f32', mode: 'u32', row0: 'u32', rows: 'u32',
-  pool: 'u32', pcols: 'u32', base: 'u32', head: 'u32',
-  cpg: 'u32', rpg: 'u32',
-} as const;
-type UniformValues = Record<keyof typeof UNIFORM, number | boolean>;
-
-const BIND: Record<'prep' | 'state' | 'scan' | 'query' | 'finalize' | 'map', BindingKind[]> = {
-  prep: ['uniform', 'read', 'read', 'storage', 'storage', 'storage'],
-  state: ['uniform', 'read', 'read', 'read', 'read', 'storage'],
-  scan: ['uniform', 'storage'],
-  query: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'],
-  finalize: ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'storage'],
-  map: ['uniform', 'read', 'read', 'read', 'read', 'storage'],
-};
-
-/** One dispatch of a forward, with its share of the FLOPs (for splitting into parts). */
-export interface Dispatch {
-  label: string;
-  flops: number;
-  encode(pass: GPUComputePassEncoder): void;
-}
-
-class Allocations {
-  readonly list: GPUBuffer[] = [];
-  constructor(private readonly gpu: Gpu) {}
-  add<T extends GPUBuffer>(b: T): T {
-    this.list.push(b);
-    return b;
-  }
-  get bytes(): number {
-    return this.list.reduce((s, b) => s + b.size, 0);
-  }
-  releaseAll() {
-    for (const b of this.list) this.gpu.release(b);
-    this.list.length = 0;
-  }
-}
-
-/** Greedy packing of items into parts of at most `budget` FLOPs each (an item is never split here). */
-export function packParts<T extends { flops: number }>(items: T[], budget: number): T[][] {
-  const parts: T[][] = [];
-  let cur: T[] = [];
-  let sum = 0;
-  for (const it of items) {
-    if (cur.length && sum + it.flops > budget) {
-      parts.push(cur);
-      cur = [];
-      sum = 0;
-    }
-    cur.push(it);
-    sum += it.flops;
-  }
-  if (cur.length) parts.push(cur);
-  return parts;
-}
+/** The values of shaders/fastmax/params.wgsl's `Params` (every kernel's uniform), by field name. */
+type ParamsValues = Record<string, number | boolean>;
 
 export interface FastmaxPlanOptions extends LayoutOptions {}
 
-export async function planFastmax(gpu: Gpu, shape: Shape, fp: FastmaxParams, inputs: GpuInputs, opts: FastmaxPlanOptions = {}): Promise<Plan & { layout: FastmaxLayout; dispatches: readonly Dispatch[] }> {
+export async function planFastmax(gpu: Gpu, shape: Shape, fp: FastmaxParams, inputs: GpuInputs, opts: FastmaxPlanOptions = {}): Promise<Plan & { layout: FastmaxLayout; dispatches: readonly Step[] }> {
   const { n, d, dv, heads, causal } = shape;
   const L = fastmaxLayout(shape, fp.p, {
     maxBinding: gpu.limits.maxStorageBufferBindingSize,
@@ -102,7 +43,7 @@ export async function planFastmax(gpu: Gpu, shape: Shape, fp: FastmaxParams, inp
   const D = L.nfeat;
   const W = L.width;
   const runStats = fp.center || fp.normalize;
-  const common: UniformValues = {
+  const common: ParamsValues = {
     n, d, dv, heads, causal, p: fp.p, nfeat: D, chunk: L.chunk,
     chunks: L.chunks, ftiles: L.ftiles, etiles: L.etiles, rtiles: L.rtiles,
     g0: 0, groups: 0, center: fp.center, normalize: fp.normalize,
@@ -111,61 +52,63 @@ export async function planFastmax(gpu: Gpu, shape: Shape, fp: FastmaxParams, inp
     cpg: L.cpg, rpg: L.rpg,
   };
   const alloc = new Allocations(gpu);
-  const uniform = (label: string, v: Partial<UniformValues>) => alloc.add(gpu.uniform(`fastmax.${label}.params`, packUniform(UNIFORM, { ...common, ...v })));
+  /** every kernel's uniform: the forward's values, with the dispatch's own on top */
+  const params = (own: Allocations, shader: ShaderSource, label: string, v: ParamsValues) =>
+    own.params(shader, `fastmax.${label}.params`, { ...common, ...v });
 
   const [pStats, pFinish, pState, pScan, pQuery, pDivide, pIntra] = await Promise.all([
-    gpu.pipelines.get({ shader: SHADERS.prep, entryPoint: 'stats', bindings: BIND.prep }),
-    gpu.pipelines.get({ shader: SHADERS.prep, entryPoint: 'finish', bindings: BIND.prep }),
-    gpu.pipelines.get({ shader: SHADERS.state, entryPoint: 'main', bindings: BIND.state }),
-    gpu.pipelines.get({ shader: SHADERS.scan, entryPoint: 'main', bindings: BIND.scan }),
-    gpu.pipelines.get({ shader: SHADERS.query, entryPoint: 'main', bindings: BIND.query }),
-    gpu.pipelines.get({ shader: SHADERS.finalize, entryPoint: 'divide', bindings: BIND.finalize }),
-    gpu.pipelines.get({ shader: SHADERS.finalize, entryPoint: 'intra', bindings: BIND.finalize }),
+    gpu.pipelines.get({ shader: SHADERS.prep, entryPoint: 'stats' }),
+    gpu.pipelines.get({ shader: SHADERS.prep, entryPoint: 'finish' }),
+    gpu.pipelines.get({ shader: SHADERS.state, entryPoint: 'main' }),
+    gpu.pipelines.get({ shader: SHADERS.scan, entryPoint: 'main' }),
+    gpu.pipelines.get({ shader: SHADERS.query, entryPoint: 'rowTiles' }),
+    gpu.pipelines.get({ shader: SHADERS.finalize, entryPoint: 'divide' }),
+    gpu.pipelines.get({ shader: SHADERS.finalize, entryPoint: 'rowTiles' }),
   ]);
 
-  const mu = alloc.add(gpu.buffer('fastmax.means (2×H×N)', fp.center ? 2 * heads * n * 4 : 16));
-  const part = alloc.add(gpu.buffer('fastmax.partial max-norms', 2 * heads * L.rtiles * 4));
-  const coef = alloc.add(gpu.buffer('fastmax.coefficients', heads * 8 * 4));
-  const pairs = alloc.add(gpu.upload('fastmax.pairs', pairTable(d, fp.p)));
-  const state = alloc.add(gpu.buffer(`fastmax.chunk states (H×${L.chunks}×${D}×${W})`, L.stateBytes));
-  const y = alloc.add(gpu.buffer('fastmax.numerators+denominators (H×N×(dv+1))', heads * n * W * 4));
-  const output = alloc.add(gpu.buffer('fastmax.output', heads * n * dv * 4));
+  const mu = alloc.buffer('fastmax.means (2×H×N)', fp.center ? 2 * heads * n : 4);
+  const part = alloc.buffer('fastmax.partial max-norms', 2 * heads * L.rtiles);
+  const coef = alloc.buffer('fastmax.coefficients', heads * 8);
+  const pairs = alloc.upload('fastmax.pairs', pairTable(d, fp.p));
+  const state = alloc.buffer(`fastmax.chunk states (H×${L.chunks}×${D}×${W})`, L.stateBytes / 4);
+  const y = alloc.buffer('fastmax.numerators+denominators (H×N×(dv+1))', heads * n * W);
+  const output = alloc.buffer('fastmax.output', heads * n * dv);
 
   const terms = fastmaxFlopTerms(shape, fp.center, fp.normalize, L);
   const budget = gpu.maxFlopsPerSubmit;
 
   /** dispatches `total` workgroups of `pipe` in ranges of at most budget/perGroup FLOPs each */
-  const split = (label: string, pipe: CompiledPipeline, total: number, totalFlops: number, bind: (u: GPUBuffer) => GPUBuffer[], extra: Partial<UniformValues> = {}): Dispatch[] => {
+  const split = (label: string, shader: ShaderSource, pipe: CompiledPipeline, total: number, totalFlops: number, bind: (u: GPUBuffer) => GPUBuffer[], extra: ParamsValues = {}): Step[] => {
     const perGroup = totalFlops / Math.max(total, 1);
     const step = Math.max(1, Math.min(total, Math.floor(budget / Math.max(perGroup, 1))));
-    const items: Dispatch[] = [];
+    const items: Step[] = [];
     for (let g0 = 0; g0 < total; g0 += step) {
       const groups = Math.min(step, total - g0);
-      const u = uniform(label, { ...extra, g0, groups });
+      const u = params(alloc, shader, label, { ...extra, g0, groups });
       const bg = gpu.bindGroup(pipe, `fastmax.${label}`, bind(u));
       items.push({ label, flops: perGroup * groups, encode: (pass) => gpu.dispatch(pass, pipe, bg, groups) });
     }
     return items;
   };
 
-  const prepDispatches = (): Dispatch[] => {
-    const items: Dispatch[] = [];
+  const prepDispatches = (): Step[] => {
+    const items: Step[] = [];
     const bind = (u: GPUBuffer) => [u, inputs.q, inputs.k, mu, part, coef];
-    if (runStats) items.push(...split('stats', pStats, 2 * heads * Math.ceil(L.rtiles / L.rpg), terms.stats, bind));
-    items.push(...split('finish', pFinish, heads, heads * L.rtiles * 2, bind, { mode: runStats ? 1 : 0 }));
+    if (runStats) items.push(...split('stats', SHADERS.prep, pStats, 2 * heads * Math.ceil(L.rtiles / L.rpg), terms.stats, bind));
+    items.push(...split('finish', SHADERS.prep, pFinish, heads, heads * L.rtiles * 2, bind, { mode: runStats ? 1 : 0 }));
     return items;
   };
 
-  const items: Dispatch[] = [...prepDispatches()];
-  items.push(...split('state', pState, L.stateGroups, terms.state, (u) => [u, inputs.k, inputs.v, mu, pairs, state]));
+  const items: Step[] = [...prepDispatches()];
+  items.push(...split('state', SHADERS.state, pState, L.stateGroups, terms.state, (u) => [u, inputs.k, inputs.v, mu, pairs, state]));
   if (causal || L.chunks > 1) {
     const blocks = Math.ceil((D * W) / 256);
-    items.push(...split('scan', pScan, heads * blocks, terms.scan, (u) => [u, state], { mode: causal ? 1 : 0 }));
+    items.push(...split('scan', SHADERS.scan, pScan, heads * blocks, terms.scan, (u) => [u, state], { mode: causal ? 1 : 0 }));
   }
-  items.push(...split('query', pQuery, L.rowGroups, terms.query, (u) => [u, inputs.q, mu, coef, pairs, state, y]));
+  items.push(...split('query', SHADERS.query, pQuery, L.rowGroups, terms.query, (u) => [u, inputs.q, mu, coef, pairs, state, y]));
   const finBind = (u: GPUBuffer) => [u, inputs.q, inputs.k, inputs.v, mu, coef, y, output];
-  if (causal) items.push(...split('intra', pIntra, L.rowGroups, terms.finalize, finBind));
-  else items.push(...split('divide', pDivide, Math.ceil((heads * n * dv) / 256), terms.finalize, finBind));
+  if (causal) items.push(...split('intra', SHADERS.finalize, pIntra, L.rowGroups, terms.finalize, finBind));
+  else items.push(...split('divide', SHADERS.finalize, pDivide, Math.ceil((heads * n * dv) / 256), terms.finalize, finBind));
 
   const parts = packParts(items, budget);
   const prepOnly = prepDispatches();
@@ -175,44 +118,38 @@ export async function planFastmax(gpu: Gpu, shape: Shape, fp: FastmaxParams, inp
     const errs = checkMapRequest(shape, req);
     if (errs.length) throw new GpuError('validation', errs.join('; '));
     mapPipes ??= Promise.all([
-      gpu.pipelines.get({ shader: SHADERS.map, entryPoint: 'rows', bindings: BIND.map }),
-      gpu.pipelines.get({ shader: SHADERS.map, entryPoint: 'pooledMap', bindings: BIND.map }),
+      gpu.pipelines.get({ shader: SHADERS.map, entryPoint: 'rows' }),
+      gpu.pipelines.get({ shader: SHADERS.map, entryPoint: 'pooledMap' }),
     ]);
     const [pRows, pPooled] = await mapPipes;
-    const pipe = req.kind === 'rows' ? pRows : pPooled;
     const pool = req.kind === 'rows' ? 1 : req.pool;
     const pcols = Math.ceil(n / pool);
     const outRows = req.kind === 'rows' ? req.rows : pcols;
     const outCols = req.kind === 'rows' ? n : pcols;
-    const units = req.kind === 'rows' ? req.rows : pcols;
-    const unitFlops = 2 * pool * (causal ? n / 2 : n) * (2 * d + 5);
-    const perPart = Math.max(1, Math.floor(budget / unitFlops));
+    const base = req.kind === 'rows' ? req.row0 : 0;
     const out = gpu.buffer('fastmax.map', outRows * outCols * 4);
-    const uniforms: GPUBuffer[] = [];
     try {
       return await gpu.scoped('Fastmax attention map', async () => {
         // the normalization first: the map needs the means and the coefficients, not the forward
-        submit(gpu, 'fastmax.map.prep', (pass) => prepOnly.forEach((it) => it.encode(pass)));
-        for (let u0 = 0; u0 < units; u0 += perPart) {
-          const count = Math.min(perPart, units - u0);
-          const row0 = req.kind === 'rows' ? req.row0 + u0 : u0;
-          const base = req.kind === 'rows' ? req.row0 : 0;
-          const uni = gpu.uniform('fastmax.map.params', packUniform(UNIFORM, { ...common, head: req.head, row0, rows: count, pool, pcols, base }));
-          uniforms.push(uni);
-          const bg = gpu.bindGroup(pipe, 'fastmax.map', [uni, inputs.q, inputs.k, mu, coef, out]);
-          submit(gpu, 'fastmax.map', (pass) => gpu.dispatch(pass, pipe, bg, count));
-        }
-        const data = await gpu.read(out, 0, outRows * outCols * 4);
+        await submitParts(gpu, prepOnly, 'fastmax.map.prep');
+        const data = await readUnits(gpu, {
+          label: 'fastmax.map',
+          pipeline: req.kind === 'rows' ? pRows : pPooled,
+          units: req.kind === 'rows' ? req.rows : pcols,
+          unitFlops: 2 * pool * (causal ? n / 2 : n) * (2 * d + 5),
+          out,
+          floats: outRows * outCols,
+          bind: (own, u0, rows) => [params(own, SHADERS.map, 'map', { head: req.head, row0: base + u0, rows, pool, pcols, base }), inputs.q, inputs.k, mu, coef, out],
+        });
         return {
           kind: req.kind, head: req.head, data, rows: outRows, cols: outCols,
-          row0: req.kind === 'rows' ? req.row0 : 0, pool,
+          row0: base, pool,
           // the map is negative where f is: possible when f is not positive on the reachable range
           signed: positivity(fp).fMin < 0,
         };
       });
     } finally {
       gpu.release(out);
-      for (const u of uniforms) gpu.release(u);
     }
   };
 
@@ -272,12 +209,4 @@ export async function planFastmax(gpu: Gpu, shape: Shape, fp: FastmaxParams, inp
     extras,
     destroy: () => alloc.releaseAll(),
   };
-}
-
-function submit(gpu: Gpu, label: string, fn: (pass: GPUComputePassEncoder) => void) {
-  const enc = gpu.device.createCommandEncoder({ label });
-  const pass = enc.beginComputePass({ label });
-  fn(pass);
-  pass.end();
-  gpu.device.queue.submit([enc.finish()]);
 }
