@@ -82,6 +82,11 @@ export interface AltReference {
   label: string;
   /** H×N×dv float64 output of the alternative reference */
   out(x: Inputs64, p: ParamValues): Float64Array;
+  /**
+   * Its attention map over the rows [row0, row0 + rows) of head `head` (rows × N, float64), for a
+   * panel that compares maps; the CPU worker computes it (`altReference`) off the page's thread.
+   */
+  mapRows?(x: Inputs64, p: ParamValues, head: number, row0: number, rows: number): Float64Array;
 }
 
 export interface Plan {

@@ -10,9 +10,9 @@ import type { CpuWork, InputSpec, MeasureJob, Measured, RunInputs, UserInputs } 
 import type { ParamValues } from '../params/schema';
 import type { MapImages, MapImagesRequest } from './map-images';
 import type { MapWindow } from '../attention/types';
-import type { NpyTensor, SameLogitsMap, WorkerRequest, WorkerResponse } from './cpu-worker';
+import type { AltReferenceMap, NpyTensor, WorkerRequest, WorkerResponse } from './cpu-worker';
 
-export type { NpyTensor, SameLogitsMap };
+export type { AltReferenceMap, NpyTensor };
 
 /** RunInputs as the worker hands them out: the f64 copy stays in the worker under `key`. */
 interface WorkerInputs extends RunInputs {
@@ -113,12 +113,12 @@ export class CpuWorker {
   }
 
   /**
-   * Fastmax's "softmax of the same normalized logits" (float64, returned as f32) over the rows of
-   * `map`, a window of a run whose seeded inputs are regenerated from `spec`, and the map errors
-   * of `map` against it.
+   * The alternative reference `refId` of variant `variantId` (its `altReferences` entry's map,
+   * float64, returned as f32) over the rows of `map`, a window of a run whose seeded inputs are
+   * regenerated from `spec`, and the map errors of `map` against it.
    */
-  sameLogitsMap(spec: InputSpec, params: ParamValues, map: MapWindow): Promise<SameLogitsMap> {
-    return this.call<SameLogitsMap>({ op: 'sameLogitsMap', spec: { run: spec.run }, params, map });
+  altReference(variantId: string, refId: string, spec: InputSpec, params: ParamValues, map: MapWindow): Promise<AltReferenceMap> {
+    return this.call<AltReferenceMap>({ op: 'altReference', variant: variantId, ref: refId, spec: { run: spec.run }, params, map });
   }
 
   dispose(): void {
@@ -137,8 +137,8 @@ export function cpuWorker(): CpuWorker {
 let views: CpuWorker | undefined;
 
 /**
- * A second instance of the same worker for the views' own work (the map panels' images, the
- * Fastmax panel's reference): a cancelled run terminates the runs' worker, and a run's
+ * A second instance of the same worker for the views' own work (the map panels' images, a
+ * variant panel's alternative reference map): a cancelled run terminates the runs' worker, and a run's
  * float64 reference keeps it busy for a second — neither should hold up drawing a map.
  */
 export function viewWorker(): CpuWorker {

@@ -1,11 +1,10 @@
 // The Web Worker behind the browser's runs: everything CPU-heavy of a run — the seeded
 // inputs, the float64 exact reference, the error metrics, parsing the user's .npy files —
 // and of the views: the attention-map panels' pixels (block means, colour scales, PNG) and
-// the Fastmax panel's softmax of the same logits; so the page's main thread never blocks
+// a variant's alternative reference map (its `altReferences`); so the page's main thread never blocks
 // (issue 7: no task over 50 ms during runs and sweeps). It runs the very functions the runner
 // uses on Node (src/bench/cpu-work.ts); the protocol is private to src/state/cpu-offload.ts.
 import { makeInputs, measureOnCpu, type InputSpec, type MeasureJob, type Measured, type UserInputs } from '../bench/cpu-work';
-import { sameLogitsMapRows } from '../attention/fastmax/reference';
 import type { Inputs64, MapWindow } from '../attention/types';
 import { mapErrors, type MapErrors } from '../metrics/errors';
 import type { ParamValues } from '../params/schema';
@@ -18,12 +17,12 @@ export type WorkerRequest =
   | { id: number; op: 'release'; key: number }
   | { id: number; op: 'npy'; name: string; bytes: ArrayBuffer }
   | { id: number; op: 'mapImages'; req: MapImagesRequest }
-  | { id: number; op: 'sameLogitsMap'; spec: InputSpec; params: ParamValues; map: MapWindow };
+  | { id: number; op: 'altReference'; variant: string; ref: string; spec: InputSpec; params: ParamValues; map: MapWindow };
 
 export type WorkerResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
-/** Fastmax's "softmax of the same normalized logits" over a window of rows, and the window's errors against it. */
-export interface SameLogitsMap {
+/** A variant's alternative reference map over a window of rows, and the window's errors against it. */
+export interface AltReferenceMap {
   data: Float32Array;
   errors: MapErrors;
 }
@@ -48,6 +47,12 @@ const kept = new Map<number, Inputs64 | undefined>();
 
 type Registry = typeof import('../attention/registry');
 let registry: Promise<Registry> | undefined;
+
+/** The variants' registry, loaded on first need (the alternative references are the variants' own code). */
+function variants(): Promise<Registry> {
+  registry ??= import('../attention/registry');
+  return registry;
+}
 
 /** The pixels as a PNG data URL (what a Plotly layout image takes without a round trip through the page). */
 async function pngDataUrl(p: Pixels): Promise<string> {
@@ -75,11 +80,7 @@ async function handle(req: WorkerRequest): Promise<{ value: unknown; transfer: T
     case 'measure': {
       const x64 = kept.get(req.key);
       // the alternative references are the variant's own code: the registry loads on first need
-      let altRefs;
-      if (req.job.alt) {
-        registry ??= import('../attention/registry');
-        altRefs = (await registry).getVariant(req.job.alt.variant).altReferences;
-      }
+      const altRefs = req.job.alt ? (await variants()).getVariant(req.job.alt.variant).altReferences : undefined;
       const measured: Measured = measureOnCpu(x64, req.job, altRefs);
       const transfer: Transferable[] = [];
       // a map the page sent (gpu-exact) came over as a copy; one computed here moves back
@@ -104,11 +105,13 @@ async function handle(req: WorkerRequest): Promise<{ value: unknown; transfer: T
       const transfer = [grids.approx, grids.reference, grids.diff].flatMap((g) => (g ? [g.z.buffer] : []));
       return { value, transfer };
     }
-    case 'sameLogitsMap': {
+    case 'altReference': {
       const { map } = req;
+      const alt = (await variants()).getVariant(req.variant).altReferences?.find((a) => a.id === req.ref);
+      if (!alt?.mapRows) throw new Error(`${req.variant} has no alternative reference map '${req.ref}'`);
       const { x64 } = makeInputs(req.spec);
-      const data = Float32Array.from(sameLogitsMapRows(x64, req.params, map.head, map.row0, map.rows));
-      const value: SameLogitsMap = { data, errors: mapErrors(map.data, data, map.rows, map.cols) };
+      const data = Float32Array.from(alt.mapRows(x64, req.params, map.head, map.row0, map.rows));
+      const value: AltReferenceMap = { data, errors: mapErrors(map.data, data, map.rows, map.cols) };
       return { value, transfer: [data.buffer] };
     }
   }

@@ -7,7 +7,6 @@ export type { VariantPanelProps } from '../attention/types';
 
 /** variant id → panels shown below the generic ones, in order */
 export const legacyPanels: Record<string, VariantPanel[]> = {
-  fastmax: [{ title: 'Fastmax: compare against', load: () => import('./fastmax-compare') }],
   cast: [{ title: 'CAST: surrogate tokens (load or fit S)', load: () => import('./cast-panel') }],
   cosi: [{ title: 'Stream: CoSi step by step', load: () => import('./stream-panel') }],
   core: [{ title: 'Stream: CoRe step by step', load: () => import('./stream-panel') }],

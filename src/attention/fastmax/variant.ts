@@ -1,12 +1,12 @@
 // FAST / Fastmax (Gerami et al., arXiv 2402.07901): attention with the polynomial score
 // f(x) = a0 + a1·x + a2·x² of normalized logits, factorized so that it costs O(N·d^{p+1}).
-// Math and oracles: spec/variants.md §5; kernels: shaders/fastmax; docs/benchmarks-fastmax.md.
+// Math and oracles: docs/spec/variants.md §5; kernels: shaders/fastmax; docs/benchmarks-fastmax.md.
 import type { AttentionVariant, Extra, Shape } from '../types';
 import type { ParamValues } from '../../params/schema';
-import { fastmaxExplicit, fastmaxFactorized, fastmaxParams, matchingBeta, positivity, sameLogitsSoftmax, scoreCoefficients } from './reference';
+import { fastmaxExplicit, fastmaxFactorized, fastmaxParams, matchingBeta, positivity, sameLogitsMapRows, sameLogitsSoftmax, scoreCoefficients } from './reference';
 import { fastmaxCost } from './cost';
 import { MAX_HEAD_DIM } from './layout';
-// the plan (and its WGSL) is loaded on first use: kernels stay out of the page's entry chunk
+// the plan (and its WGSL) and the panel are loaded on first use: they stay out of the page's entry chunk
 
 const fmt = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(4))) : x > 0 ? '∞' : '−∞');
 
@@ -118,8 +118,10 @@ export const fastmaxVariant: AttentionVariant = {
       id: 'same_logits',
       label: 'softmax of the same normalized logits, softmax_j(β·q̃_i·k̃_j/T) with β = a1/a0 (= 1 at the defaults)',
       out: sameLogitsSoftmax,
+      mapRows: sameLogitsMapRows,
     },
   ],
+  panels: [{ title: 'Fastmax: compare against', load: () => import('./panel-compare') }],
   reference: (x, pv) => (x.shape.n <= 2048 ? fastmaxExplicit(x, pv) : { out: fastmaxFactorized(x, pv) }),
   plan: async (gpu, shape, pv, inputs) => (await import('./plan')).planFastmax(gpu, shape, fastmaxParams(pv), inputs),
   cost: (shape, pv) => {

@@ -5,16 +5,13 @@
 // the error is large unless a model was trained with Fastmax; against the same logits it falls
 // like T^−(p+1).
 import { useEffect, useMemo, useState } from 'react';
-import type { MapWindow } from '../attention/types';
-import { CPU_REFERENCE_MAX_N, type RunResult } from '../bench/runner';
-import { WORKLOADS } from '../bench/run-params';
-import type { MapErrors } from '../metrics/errors';
-import { viewWorker } from '../state/cpu-offload';
-import { usePlayground } from '../state/store';
-import { MapPanelsView } from './attention-maps';
-import { formatNumber } from './format';
-import { MetricList } from './metric-list';
-import type { VariantPanelProps } from './variant-panels';
+import type { MapWindow, VariantPanelProps } from '../types';
+import { CPU_REFERENCE_MAX_N, type RunResult } from '../../bench/runner';
+import { WORKLOADS } from '../../bench/run-params';
+import type { MapErrors } from '../../metrics/errors';
+import { viewWorker } from '../../state/cpu-offload';
+import { usePlayground } from '../../state/store';
+import { formatNumber, MapPanelsView, MetricList } from '../../ui/kit';
 
 type Against = 'raw' | 'same_logits';
 
@@ -44,10 +41,10 @@ function sameLogitsRefusal(ok: RunResult): string | undefined {
   return undefined;
 }
 
-export default function FastmaxCompare(_props: VariantPanelProps) {
+export default function FastmaxCompare({ variantId }: VariantPanelProps) {
   const result = usePlayground((s) => s.lastResult);
   const [against, setAgainst] = useState<Against>('same_logits');
-  const ok = result?.variant === 'fastmax' && result.status === 'ok' ? result : undefined;
+  const ok = result?.variant === variantId && result.status === 'ok' ? result : undefined;
 
   // softmax of the same logits over the run's map window: the run's inputs regenerated and
   // the float64 softmax computed in the view worker (a second at N = 1024), off the main thread
@@ -61,7 +58,7 @@ export default function FastmaxCompare(_props: VariantPanelProps) {
     }
     let live = true;
     viewWorker()
-      .sameLogitsMap({ run: ok.run }, ok.params, ok.map)
+      .altReference(variantId, 'same_logits', { run: ok.run }, ok.params, ok.map)
       .then(
         ({ data, errors }) => live && setSameLogits({ result: ok, ref: { map: { ...ok.map!, data, signed: false }, errors } }),
         (e: unknown) => live && setSameLogits({ result: ok, ref: { why: `Softmax of the same logits failed: ${(e as Error)?.message ?? String(e)}` } }),
@@ -69,7 +66,7 @@ export default function FastmaxCompare(_props: VariantPanelProps) {
     return () => {
       live = false;
     };
-  }, [ok, against, sameLogits]);
+  }, [ok, against, sameLogits, variantId]);
 
   const ref = useMemo((): Reference => {
     if (!ok?.map) return { why: 'This run read no attention map.' };
