@@ -1,4 +1,4 @@
-// The float64 Fastmax references (spec/variants.md §5) against the independent vectors and the
+// The float64 Fastmax references (docs/spec/variants.md §5) against the independent vectors and the
 // spec's oracles: explicit = factorized, a1 = a2 = 0 gives the mean of V (prefix mean when
 // causal), rows of the implied map sum to 1, the error against softmax of the same normalized
 // logits falls like T^−(p+1), the causal max-norm leaks the future, positivity analytics.

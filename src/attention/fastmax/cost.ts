@@ -1,4 +1,4 @@
-// Cost model of the Fastmax forward (spec/benchmarks.md "Cost models": p = 1 ≈ 4Nd² + 8Nd,
+// Cost model of the Fastmax forward (docs/spec/benchmarks.md "Cost models": p = 1 ≈ 4Nd² + 8Nd,
 // p = 2 ≈ 4Nd³ + 6Nd²), counted term by term for the computation the kernels actually do
 // (layout.ts). The spec's d² key features of p = 2 are symmetric-packed here to
 // d(d+1)/2 (+ d linear + 1 constant), so the leading term is 4N·D·dv with D = (d+1)(d+2)/2 —

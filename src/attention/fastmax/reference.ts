@@ -1,4 +1,4 @@
-// Float64 CPU references of FAST / Fastmax (spec/variants.md §5, Gerami et al., arXiv 2402.07901).
+// Float64 CPU references of FAST / Fastmax (docs/spec/variants.md §5, Gerami et al., arXiv 2402.07901).
 //
 // Score f(x) = a0 + a1·x + a2·x² (p = 2; p = 1 drops the x² term), x = q̃·k̃/T, weights
 // f(x_ij)/Σ_j f(x_ij). Normalization (per head): q̃_i = lim·(q_i − mean_c q_i) / max_j‖q_j − mean_c q_j‖,
