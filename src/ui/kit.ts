@@ -4,11 +4,11 @@
 // rearranged without touching the variants.
 export type { VariantPanelProps } from '../attention/types';
 export { downloadBlob } from './common/download';
-export { formatBytes, formatMs, formatNumber, formatRatio, formatSi } from './common/format';
-export { MetricList, type Metric } from './common/metric-list';
+export { formatMs, formatNumber } from './common/format';
+export { MetricList } from './common/metric-list';
 export { useColorScheme } from './common/use-color-scheme';
-export { Figure, type FigureProps } from './plots/figure';
-export { themeColors, type FigureTheme } from './plots/figure-theme';
+export { Figure } from './plots/figure';
+export { themeColors } from './plots/figure-theme';
 export { PALETTE, axis, baseLayout } from './plots/plot-style';
 export { usePlotly } from './plots/use-plotly';
-export { MapPanelsView, type MapPanelsViewProps } from './views/run/attention-maps';
+export { MapPanelsView } from './views/run/attention-maps';

@@ -19,9 +19,6 @@ export function variantColor(id: string): string {
 /** Plotly's linear axis type (a named constant: the word is also a variant's id, which only its folder spells). */
 export const LINEAR_AXIS = 'linear' as const;
 
-/** Marker symbols for a second distinction (CSV A / B, recorded) that does not rely on colour. */
-export const SYMBOLS = ['circle', 'square', 'diamond', 'triangle-up', 'x', 'cross'];
-
 export function axis(theme: FigureTheme, title: string, log = false): Record<string, unknown> {
   return {
     title: { text: title },
