@@ -10,7 +10,7 @@ import type { AttentionVariant, Cost, Extra, FileMap, MapRequest, MapWindow, Pla
 import { baseline, baselineTimedParams, getVariant, isBaselineTimed, validateRun, variantParams } from '../attention/registry';
 import type { ParamValues } from '../params/schema';
 import type { AdapterSummary, Gpu, GpuHost } from '../gpu/gpu';
-import { GpuError } from '../gpu/errors';
+import { GpuError, limitError } from '../gpu/errors';
 import { runForward, timePlan, type Timing } from '../gpu/timing';
 import type { OutputErrors, MapErrors } from '../metrics/errors';
 import { makeInputs, measureOnCpu, type CpuWork, type Measured, type RunInputs, type UserInputs } from './cpu-work';
@@ -155,6 +155,7 @@ async function runOnGpu(
     : opts.reference === 'gpu' ? 'gpu-exact'
     : shape.n <= CPU_REFERENCE_MAX_N ? 'cpu-f64' : 'gpu-exact';
   const wantAlt = Boolean(variant.altReferences?.length) && refKind !== 'none' && shape.n <= CPU_REFERENCE_MAX_N;
+  preflight(gpu, shape);
   progress('generating inputs');
   const cpuInputs: RunInputs = await cpu.inputs(spec, opts.inputs, refKind === 'cpu-f64' || wantAlt);
   const { x32 } = cpuInputs;
@@ -253,6 +254,28 @@ async function runOnGpu(
     for (const p of plans) p.destroy();
     for (const b of owned) gpu.release(b);
     cpu.release?.(cpuInputs);
+  }
+}
+
+/**
+ * The run's own buffers (inputs and output, f32) against the adapter's limits, before anything
+ * is generated or allocated: a run that cannot fit is refused with the buffer, its size and the
+ * limit named (CSV status skipped-limit), instead of failing deep inside with an opaque message.
+ * The plan's own buffers are checked by the pool as each is made (Gpu.buffer).
+ */
+export function preflight(gpu: Gpu, shape: Shape): void {
+  const { n, d, dv, heads } = shape;
+  const buffers: [string, number][] = [
+    [`Q (H×N×d = ${heads}×${n}×${d} f32)`, heads * n * d * 4],
+    [`K (H×N×d = ${heads}×${n}×${d} f32)`, heads * n * d * 4],
+    [`V (H×N×dv = ${heads}×${n}×${dv} f32)`, heads * n * dv * 4],
+    [`the output (H×N×dv = ${heads}×${n}×${dv} f32)`, heads * n * dv * 4],
+  ];
+  for (const [what, bytes] of buffers) {
+    for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
+      const max = gpu.limits[limit];
+      if (max !== undefined && bytes > max) throw limitError(what, bytes, limit, max);
+    }
   }
 }
 

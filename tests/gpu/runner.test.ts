@@ -34,6 +34,16 @@ describe('runner', () => {
     expect(seen).toEqual(['1/2 skipped-limit', '2/2 ok']);
   });
 
+  it('inputs too large for the adapter are refused before any is generated, naming the buffer, its size and the limit', async () => {
+    // linear attention, N = 2^20, d = 256, 64 heads: Q alone is 64 GiB (it used to end in
+    // "Invalid typed array length: 17179869184" after seconds of work)
+    const t0 = performance.now();
+    const r = await runOne(host, { variant: 'linear', params: { kernel: 'elu1' }, run: run({ n: 1048576, d: 256, heads: 64 }) }, fast);
+    expect(r.status).toBe('skipped-limit');
+    expect(r.message).toMatch(/^Q \(H×N×d = 64×1048576×256 f32\) needs 64\.00 GiB but this adapter's maxStorageBufferBindingSize is /);
+    expect(performance.now() - t0).toBeLessThan(60_000); // refused up front, not after generating inputs
+  });
+
   it('error against the float64 CPU reference up to N = 1024, the GPU exact output above', async () => {
     const small = await runOne(host, { variant: 'exact', params: { impl: 'materialized' }, run: run({ n: 50 }) }, fast);
     expect(small.reference).toBe('cpu-f64');
