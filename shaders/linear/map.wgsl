@@ -4,10 +4,12 @@
 // keys, with their log scales). Keys are weighted by e^{OFFK − MK}, MK the largest key scale
 // (ACC[0], folded over the key chunks by keyMax), so every key is on one common scale.
 // ACC[1 + r] accumulates row r's normalizer over the key chunks (rowSums); writeRows and
-// pooled then write probabilities (a window of rows; a block-averaged overview).
+// pooled then write probabilities (a window of rows; a block-averaged overview: the bodies
+// of common/map.wgsl over mapRowBegin / mapEntry).
 
 #include "linear/params.wgsl"
 #include "common/reduce.wgsl"
+#include "common/map.wgsl"
 
 @group(0) @binding(1) var<storage, read> PHIQ: array<f32>;
 @group(0) @binding(2) var<storage, read> PHIK: array<f32>;
@@ -21,7 +23,8 @@ const FQ: u32 = 1024u; // @specialize
 const MAXPCOLS: u32 = 2048u; // @specialize
 
 var<workgroup> qrow: array<f32, FQ>;
-var<workgroup> pooledSum: array<f32, MAXPCOLS>;
+// the current row's 1 / normalizer (0 for an all-zero row), set by mapRowBegin
+var<private> rowInv: f32;
 
 fn loadQuery(r: u32, lid: u32) {
   for (var f = lid; f < P.dim; f += WG) {
@@ -52,80 +55,57 @@ fn keyMax(@builtin(local_invocation_index) lid: u32) {
   }
 }
 
-// Window row part0 + gi: its normalizer, accumulated over the key chunks into ACC[1 + r]
-// (rowSums), or its probabilities (writeRows).
-fn windowRow(gi: u32, lid: u32, write: bool) {
+// Row i of the sequence (window row i − row0): its query features and normalizer.
+fn mapRowBegin(i: u32, t: u32) {
+  let r = i - P.row0;
+  loadQuery(r, t);
+  let sum = ACC[1u + r];
+  rowInv = select(0.0, 1.0 / sum, sum > 0.0);
+}
+
+fn mapEntry(i: u32, j: u32) -> f32 {
+  return score(j - P.key0) * rowInv;
+}
+
+// Window rows part0 … part0 + groups − 1: their normalizers, accumulated over the key chunks
+// into ACC[1 + r].
+@compute @workgroup_size(WG)
+fn rowSums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let gi = groupIndex(wid, nwg);
   if (gi >= P.groups) {
     return;
   }
   let r = P.part0 + gi;
   loadQuery(r, lid);
-  let jEnd = keyEnd(P.row0 + r);
-  if (!write) {
-    var s = 0.0;
-    for (var j = P.key0 + lid; j < min(P.key0 + P.keys, jEnd); j += WG) {
-      s += score(j - P.key0);
-    }
-    let total = reduceSum(lid, s);
-    if (lid == 0u) {
-      ACC[1u + r] += total;
-    }
-    return;
+  var s = 0.0;
+  for (var j = P.key0 + lid; j < min(P.key0 + P.keys, keyEnd(P.row0 + r)); j += WG) {
+    s += score(j - P.key0);
   }
-  let sum = ACC[1u + r];
-  let inv = select(0.0, 1.0 / sum, sum > 0.0);
-  for (var j = P.key0 + lid; j < P.key0 + P.keys; j += WG) {
-    var p = 0.0;
-    if (j < jEnd) {
-      p = score(j - P.key0) * inv;
-    }
-    OUT[r * P.n + j] = p;
+  let total = reduceSum(lid, s);
+  if (lid == 0u) {
+    ACC[1u + r] += total;
   }
 }
 
-@compute @workgroup_size(WG)
-fn rowSums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  windowRow(groupIndex(wid, nwg), lid, false);
-}
-
+// The probabilities of those rows for this key chunk.
 @compute @workgroup_size(WG)
 fn writeRows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  windowRow(groupIndex(wid, nwg), lid, true);
+  let gi = groupIndex(wid, nwg);
+  if (gi >= P.groups) {
+    return;
+  }
+  let r = P.part0 + gi;
+  let i = P.row0 + r;
+  mapRowBegin(i, lid);
+  mapWriteRow(i, lid, P.key0, P.key0 + P.keys, keyEnd(i), r * P.n);
 }
 
-// One workgroup per block row a (PHIQ holds every row, PHIK every key; ACC their normalizers).
+// Block row part0 + gi of the overview (PHIQ holds every row, PHIK every key; ACC their normalizers).
 @compute @workgroup_size(WG)
 fn pooled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gi = groupIndex(wid, nwg);
   if (gi >= P.groups) {
     return;
   }
-  let a = P.part0 + gi;
-  for (var b = lid; b < P.pcols; b += WG) {
-    pooledSum[b] = 0.0;
-  }
-  let i0 = a * P.pool;
-  let i1 = min(i0 + P.pool, P.n);
-  for (var i = i0; i < i1; i++) {
-    loadQuery(i, lid);
-    let jEnd = keyEnd(i);
-    let sum = ACC[1u + i];
-    let inv = select(0.0, 1.0 / sum, sum > 0.0);
-    // invocation owns block columns b ≡ lid (mod WG): no races
-    for (var b = lid; b < P.pcols; b += WG) {
-      let j0 = b * P.pool;
-      let j1 = min(j0 + P.pool, jEnd);
-      var s = 0.0;
-      for (var j = j0; j < j1; j++) {
-        s += score(j);
-      }
-      pooledSum[b] += s * inv;
-    }
-    workgroupBarrier(); // qrow is rewritten by the next row
-  }
-  let rowsIn = f32(i1 - i0);
-  for (var b = lid; b < P.pcols; b += WG) {
-    let colsIn = f32(min(b * P.pool + P.pool, P.n) - b * P.pool);
-    OUT[a * P.pcols + b] = pooledSum[b] / (rowsIn * colsIn);
-  }
+  mapWritePooled(P.part0 + gi, lid, P.n, P.pool, P.pcols, P.causal != 0u, 0u);
 }

@@ -82,19 +82,13 @@ fn backFeatures(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
 // and groups are this dispatch's Params):
 //   dW[f][c] = Σ_{r0 ≤ r < r1} DEL[r·dstride + doff + f] · in_r[c],   db[f] = Σ_r DEL[…]
 // with in_r the token row (fromX) or a block output stored in ACT at inOff; the bias is
-// column din of the input [in_r, 1]. Tiles of WT×WT outputs per workgroup, rows streamed in
-// chunks of RC through workgroup memory (a small tiled matmul Δᵀ·[IN, 1]).
-const WT: u32 = 32u;
-const RC: u32 = 16u;
-var<workgroup> Dt: array<f32, RC * WT>;
-var<workgroup> It: array<f32, RC * WT>;
+// column din of the input [in_r, 1]: the matmul Δᵀ·[IN, 1] in tiles of TM×TM outputs per
+// workgroup (common/matmul-tile.wgsl), rows in order.
+#include "common/matmul-tile.wgsl"
 
 fn jobInput(r: u32, c: u32) -> f32 {
   if (c == P.din) {
     return 1.0;
-  }
-  if (c > P.din) {
-    return 0.0;
   }
   if (P.fromX != 0u) {
     let half = P.rows / 2u;
@@ -106,56 +100,33 @@ fn jobInput(r: u32, c: u32) -> f32 {
   return ACT[r * P.astride + P.inOff + c];
 }
 
-@compute @workgroup_size(WG)
-fn weightGrad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+// A = Δᵀ (F × rows), B = [IN, 1] (rows × (din + 1))
+fn tileA(f: u32, k: u32) -> f32 {
+  return DEL[(P.r0 + k) * P.dstride + P.doff + f];
+}
+
+fn tileB(k: u32, c: u32) -> f32 {
+  return jobInput(P.r0 + k, c);
+}
+
+@compute @workgroup_size(16, 16)
+fn weightGrad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let g = groupIndex(wid, nwg);
   if (g >= P.groups) {
     return;
   }
   let F = P.m;
-  let f0 = (g / P.ctiles) * WT;
-  let c0 = (g % P.ctiles) * WT;
-  let tf = lid / 8u;
-  let tc = lid % 8u;
-  var acc: array<f32, 16>;
-  for (var k = 0u; k < 16u; k++) {
-    acc[k] = 0.0;
-  }
-  for (var rb = P.r0; rb < P.r1; rb += RC) {
-    for (var e = lid; e < RC * WT; e += WG) {
-      let rr = e / WT;
-      let xx = e % WT;
-      let r = rb + rr;
-      var dval = 0.0;
-      var ival = 0.0;
-      if (r < P.r1) {
-        if (f0 + xx < F) {
-          dval = DEL[r * P.dstride + P.doff + f0 + xx];
-        }
-        ival = jobInput(r, c0 + xx);
-      }
-      Dt[e] = dval;
-      It[e] = ival;
-    }
-    workgroupBarrier();
-    for (var rr = 0u; rr < RC; rr++) {
-      for (var a = 0u; a < 4u; a++) {
-        let dv = Dt[rr * WT + tf + 8u * a];
-        for (var b = 0u; b < 4u; b++) {
-          acc[a * 4u + b] += dv * It[rr * WT + tc + 8u * b];
-        }
-      }
-    }
-    workgroupBarrier();
-  }
-  for (var a = 0u; a < 4u; a++) {
-    let f = f0 + tf + 8u * a;
-    for (var b = 0u; b < 4u; b++) {
-      let c = c0 + tc + 8u * b;
+  let f0 = (g / P.ctiles) * TM;
+  let c0 = (g % P.ctiles) * TM;
+  tileProduct(t, lid, f0, c0, 0u, P.r1 - P.r0, F, P.din + 1u);
+  for (var i = 0u; i < 4u; i++) {
+    let f = f0 + tileRow(lid, i);
+    for (var j = 0u; j < 4u; j++) {
+      let c = c0 + tileCol(lid, j);
       if (f < F && c < P.din) {
-        GRAD[P.gW + f * P.din + c] = acc[a * 4u + b];
+        GRAD[P.gW + f * P.din + c] = tileAcc[i][j];
       } else if (f < F && c == P.din) {
-        GRAD[P.gB + f] = acc[a * 4u + b];
+        GRAD[P.gB + f] = tileAcc[i][j];
       }
     }
   }

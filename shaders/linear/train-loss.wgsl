@@ -67,6 +67,18 @@ fn scores(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
   SC[idx] = s;
 }
 
+// Query row `row` = h·N + i of the batch, and one past its last key.
+struct QueryRow {
+  h: u32,
+  i: u32,
+  jEnd: u32,
+}
+
+fn queryRow(row: u32) -> QueryRow {
+  let i = row % P.n;
+  return QueryRow(row / P.n, i, keyEnd(i));
+}
+
 fn logit(h: u32, i: u32, j: u32) -> f32 {
   let d = P.d;
   let qb = (h * P.n + i) * d;
@@ -83,16 +95,15 @@ fn logit(h: u32, i: u32, j: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn exactRows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = unitIndex(wid, nwg, lid);
-  let n = P.n;
-  if (row >= P.heads * n) {
+  if (row >= P.heads * P.n) {
     return;
   }
-  let h = row / n;
-  let i = row % n;
-  let jEnd = keyEnd(i);
+  let q = queryRow(row);
+  let n = P.n;
+  let jEnd = q.jEnd;
   var mx = NEG;
   for (var j = 0u; j < jEnd; j++) {
-    let l = logit(h, i, j);
+    let l = logit(q.h, q.i, j);
     AM[row * n + j] = l;
     mx = max(mx, l);
   }
@@ -112,14 +123,13 @@ fn exactRows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
 @compute @workgroup_size(WG)
 fn rowStats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = unitIndex(wid, nwg, lid);
-  let n = P.n;
-  if (row >= P.heads * n) {
+  if (row >= P.heads * P.n) {
     return;
   }
-  let h = row / n;
-  let i = row % n;
+  let q = queryRow(row);
+  let n = P.n;
   let dv = P.dv;
-  let jEnd = keyEnd(i);
+  let jEnd = q.jEnd;
   var R = 0.0;
   for (var j = 0u; j < jEnd; j++) {
     R += SC[row * n + j];
@@ -139,7 +149,7 @@ fn rowStats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
     var oh = 0.0;
     var o = 0.0;
     for (var j = 0u; j < jEnd; j++) {
-      let vv = V[(h * n + j) * dv + c];
+      let vv = V[(q.h * n + j) * dv + c];
       oh += SC[row * n + j] * vv;
       o += AM[row * n + j] * vv;
     }

@@ -20,8 +20,8 @@ import { kernelFields, linearShader, packParams, paramsBuffer, type ParamsValues
 import { KERNEL_CODE, paramCount, type KernelSpec, type TrainableArch } from '../kernels';
 import type { Batch, LossKind } from './reference';
 
-/** weight-gradient tile edge (WT in train-back.wgsl) */
-const WT = 32;
+/** weight-gradient tile edge (TM of common/matmul-tile.wgsl, used by train-back.wgsl) */
+const WT = 64;
 const WG = 64;
 
 export interface TrainShape {
