@@ -5,7 +5,6 @@ import { lazy, Suspense, useMemo, type ComponentType } from 'react';
 import { findVariant } from '../../attention/registry';
 import type { VariantPanel, VariantPanelProps } from '../../attention/types';
 import { usePlayground } from '../../state/store';
-import { legacyPanels } from '../variant-panels';
 import { ErrorBoundary } from './error-boundary';
 
 // one lazy component per loader, so switching variants back and forth does not reload them
@@ -22,10 +21,7 @@ function lazyPanel(load: VariantPanel['load']): ComponentType<VariantPanelProps>
 
 export function VariantPanelSlot() {
   const variantId = usePlayground((s) => s.variantId);
-  const panels = useMemo(() => {
-    const declared = findVariant(variantId)?.panels ?? legacyPanels[variantId] ?? [];
-    return declared.map((p) => ({ title: p.title, Component: lazyPanel(p.load) }));
-  }, [variantId]);
+  const panels = useMemo(() => (findVariant(variantId)?.panels ?? []).map((p) => ({ title: p.title, Component: lazyPanel(p.load) })), [variantId]);
   return (
     <>
       {panels.map(({ title, Component }) => (
