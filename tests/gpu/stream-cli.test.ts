@@ -94,7 +94,7 @@ describe('cli stream', () => {
       [['stream', '--variant', 'conys', '--window', '10', '--set', 'landmarks=continual', '--set', 'm=4', '--q', v, '--k', v, '--v', v, '--out', join(dir, 'x.npy')], /m must divide N: N = 10, m = 4 does not/],
       [['stream', '--variant', 'core', '--window', '41', '--q', v, '--k', v, '--v', v, '--out', join(dir, 'x.npy')], /the stream has 40 tokens; a window of N = 41 needs at least 41/],
       [['stream', '--variant', 'fastmax', '--window', '10', '--steps', '20', '--d', '4'], /"fastmax" is not a streaming method \(use run or bench for it\)/],
-      [['stream', '--variant', 'conys', '--window', '10', '--steps', '20', '--d', '4', '--set', 'qland=/nonexistent.npy', '--set', 'kland=/nonexistent.npy'], /qland: cannot read \/nonexistent.npy: ENOENT/],
+      [['stream', '--variant', 'conys', '--window', '10', '--steps', '20', '--d', '4', '--set', 'qland=/nonexistent.npy', '--set', 'kland=/nonexistent.npy'], /cannot read qland file \(--set qland=…\) \/nonexistent.npy: ENOENT/],
     ];
     for (const [args, msg] of cases) {
       const r = await cli(args);

@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { testGpu } from './setup';
 import { expectClose, releaseInputs, runPoisoned, uploadInputs } from './harness';
 import type { Gpu } from '../../src/gpu/gpu';
-import { StreamEngine, type StreamBatchResult, type StreamConfig } from '../../src/attention/continual/engine';
+import { StreamEngine, type StreamBatchResult, type StreamConfig } from '../../src/attention/continual/ring';
 import {
   continualLandmarksAt, exactWindow, nystromWindow, scaleLandmarks, windowOf, type Stream64,
 } from '../../src/attention/continual/reference';

@@ -11,7 +11,7 @@ import { continualLandmarksAt, exactNewest, exactWindow, nystromWindow, streamNe
 import { calibrationLandmarks, kmeans } from '../../src/attention/continual/kmeans';
 import { validateStreamConfig } from '../../src/attention/continual/config';
 import { nystromHead, segmentMeans } from '../../src/attention/nystrom/reference';
-import { asAttentionTensor } from '../../src/workloads/npy';
+import { asAttentionTensor, writeNpy } from '../../src/workloads/npy';
 import { Rng } from '../../src/workloads/rng';
 import { loadVectorCases } from '../vectors';
 import { getVariant, validateRun, variantParams } from '../../src/attention/registry';
@@ -164,7 +164,17 @@ describe('k-means landmarks', () => {
     }
     expect(() => fixedLandmarks({ calib: 3, seed: 1, heads: 1, m: 4, d: 4, steps: 40 }, s.q, s.k)).toThrow(/at least 4 tokens; it has 3/);
     expect(() => fixedLandmarks({ qland: 'x.npy', calib: 40, seed: 1, heads: 1, m: 4, d: 4, steps: 40 }, s.q, s.k)).toThrow(/give both qland and kland/);
-    expect(() => fixedLandmarks({ qland: '/nonexistent/q.npy', kland: '/nonexistent/k.npy', calib: 40, seed: 1, heads: 1, m: 4, d: 4, steps: 40 }, s.q, s.k)).toThrow(/qland: cannot read \/nonexistent\/q.npy: ENOENT/);
+    // files come as bytes from the host (the FileMap), keyed by the parameter's value
+    const o = { qland: 'q.npy', kland: 'k.npy', calib: 40, seed: 1, heads: 1, m: 2, d: 4, steps: 40 };
+    expect(() => fixedLandmarks(o, s.q, s.k)).toThrow(/qland: the landmark file q.npy was not given/);
+    const ql = Float64Array.from({ length: 8 }, (_, i) => i);
+    const files = new Map([['q.npy', writeNpy(ql, [2, 4])], ['k.npy', writeNpy(new Float32Array(12), [3, 4])]]);
+    expect(() => fixedLandmarks(o, s.q, s.k, files)).toThrow(/kland: k.npy must hold m×d = 2×4 landmarks, got shape \(3, 4\)/);
+    files.set('k.npy', writeNpy(Float32Array.from(ql, (x) => -x), [2, 4]));
+    const lmFiles = fixedLandmarks(o, s.q, s.k, files);
+    expect(Array.from(lmFiles.q)).toEqual(Array.from(ql));
+    expect(Array.from(lmFiles.k)).toEqual(Array.from(ql, (x) => -x));
+    expect(lmFiles.source).toBe('files q.npy, k.npy');
   });
 });
 
@@ -189,6 +199,9 @@ describe('configuration messages', () => {
     const conys = getVariant('conys');
     expect(validateRun(conys, shape, variantParams(conys, { landmarks: 'continual', qland: 'a.npy', kland: 'b.npy' }))).toContain('landmark files give fixed landmarks: set landmarks=fixed, or leave qland and kland empty');
     expect(validateRun(conys, shape, variantParams(conys, { qland: 'a.npy' }))).toContain('give both qland and kland (query and key landmarks), or neither for k-means landmarks');
+    expect(validateRun(conys, shape, variantParams(conys, { qland: 'a.npy', kland: 'b.npy' })).join('; ')).toMatch(/qland: the landmark file a.npy was not given.*kland: the landmark file b.npy was not given/);
+    const bytes = new Map([['a.npy', new Uint8Array(0)], ['b.npy', new Uint8Array(0)]]);
+    expect(validateRun(conys, shape, variantParams(conys, { qland: 'a.npy', kland: 'b.npy' }), bytes)).toEqual([]);
     expect(validateRun(conys, shape, variantParams(conys, { calib: 4 }))).toContain('k-means of m = 8 landmarks needs at least 8 calibration tokens; calib = 4');
     expect(conys.params.find((p) => p.name === 'm')!.csvColumn).toBe('rank_m');
     expect(conys.params.find((p) => p.name === 'iters')!.csvColumn).toBe('pinv_iters');

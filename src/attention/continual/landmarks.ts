@@ -1,25 +1,18 @@
 // Fixed landmarks for Continual Nyström: seeded k-means over a calibration prefix of the stream,
 // or the user's own files (`--set qland=QL.npy --set kland=KL.npy`, m×d or H×m×d, in the same
-// unscaled space as Q and K). Files are read with node:fs, so only under Node (the CLI); the
-// browser uses the k-means landmarks.
+// unscaled space as Q and K). Their bytes come from the host (the contract's FileMap: read by
+// the CLI, picked in the page); nothing here reads a file.
+import type { FileMap } from '../types';
 import { parseNpy, formatShape } from '../../workloads/npy';
 import { calibrationLandmarks } from './kmeans';
 
-export function isNode(): boolean {
-  return typeof process !== 'undefined' && Boolean(process.versions?.node);
+/** The message for a landmark file whose bytes the host did not hand over. */
+export function missingLandmarkFile(param: string, path: string): string {
+  return `${param}: the landmark file ${path} was not given (the command line reads it from --set ${param}=PATH; the page needs it picked)`;
 }
 
-/** Reads one landmark file as H×m×d float32 (an m×d file is used for every head). Throws a one-line message. */
-export function readLandmarkFile(path: string, param: string, heads: number, m: number, d: number): Float32Array {
-  if (!isNode()) throw new Error(`${param}: landmark files are read by the command-line tool only; the browser uses k-means landmarks`);
-  // process.getBuiltinModule keeps node:fs out of the browser bundle and works synchronously
-  const fs = (process as unknown as { getBuiltinModule(id: string): typeof import('node:fs') }).getBuiltinModule('node:fs');
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(path);
-  } catch (e) {
-    throw new Error(`${param}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+/** One landmark file's bytes as H×m×d float32 (an m×d file is used for every head). Throws a one-line message. */
+export function readLandmarkFile(bytes: Uint8Array, path: string, param: string, heads: number, m: number, d: number): Float32Array {
   const npy = parseNpy(bytes, path);
   const shape = npy.shape;
   const ok2 = shape.length === 2 && shape[0] === m && shape[1] === d;
@@ -35,20 +28,27 @@ export function readLandmarkFile(path: string, param: string, heads: number, m: 
   return out;
 }
 
+function landmarkFile(files: FileMap | undefined, path: string, param: string, heads: number, m: number, d: number): Float32Array {
+  const bytes = files?.get(path);
+  if (!bytes) throw new Error(missingLandmarkFile(param, path));
+  return readLandmarkFile(bytes, path, param, heads, m, d);
+}
+
 /**
- * Fixed landmarks of every head (H×m×d each, unscaled): from the files when both are given,
- * else k-means (seed, seed + 1 for keys) over the first `calib` tokens of each head's stream
- * (q, k: H×T×d).
+ * Fixed landmarks of every head (H×m×d each, unscaled): from the files when both are given
+ * (their bytes in `files`, keyed by the parameter's value), else k-means (seed, seed + 1 for
+ * keys) over the first `calib` tokens of each head's stream (q, k: H×T×d).
  */
 export function fixedLandmarks(
   o: { qland?: string; kland?: string; calib: number; seed: number; heads: number; m: number; d: number; steps: number },
   q: ArrayLike<number>,
   k: ArrayLike<number>,
+  files?: FileMap,
 ): { q: Float32Array; k: Float32Array; source: string } {
   const { heads: H, m, d, steps } = o;
   if (o.qland || o.kland) {
     if (!o.qland || !o.kland) throw new Error('give both qland and kland (query and key landmarks), or neither for k-means landmarks');
-    return { q: readLandmarkFile(o.qland, 'qland', H, m, d), k: readLandmarkFile(o.kland, 'kland', H, m, d), source: `files ${o.qland}, ${o.kland}` };
+    return { q: landmarkFile(files, o.qland, 'qland', H, m, d), k: landmarkFile(files, o.kland, 'kland', H, m, d), source: `files ${o.qland}, ${o.kland}` };
   }
   const calib = Math.min(o.calib, steps);
   if (calib < m) throw new Error(`k-means of ${m} landmarks needs a calibration prefix of at least ${m} tokens; it has ${calib}`);

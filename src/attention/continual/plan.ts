@@ -2,23 +2,25 @@
 // as its token buffers (B = N), computing the state of step N − 1 from scratch and emitting the
 // whole window (see variants.ts for what that means per method).
 import type { Gpu } from '../../gpu/gpu';
-import type { Extra, GpuInputs, Plan, Shape } from '../types';
+import type { Extra, FileMap, GpuInputs, Plan, Shape } from '../types';
 import type { ParamValues } from '../../params/schema';
-import { StreamEngine } from './engine';
-import { fixedLandmarks, isNode } from './landmarks';
-import { resolveCalib, streamConfigOf } from './variants';
+import { StreamEngine } from './ring';
+import { fixedLandmarks } from './landmarks';
+import { STREAM_METHODS } from './methods';
+import { resolveCalib } from './params';
 
-export async function planContinual(gpu: Gpu, shape: Shape, method: 'cosi' | 'core' | 'conys', p: ParamValues, inputs: GpuInputs): Promise<Plan> {
+export async function planContinual(gpu: Gpu, shape: Shape, method: 'cosi' | 'core' | 'conys', p: ParamValues, inputs: GpuInputs, files?: FileMap): Promise<Plan> {
   const { n, d, dv, heads: H } = shape;
-  const cfg = streamConfigOf(method, shape, p);
+  const info = STREAM_METHODS[method];
+  const cfg = info.config(shape, p);
   const extras: Extra[] = [];
-  if (method === 'conys' && cfg.landmarks !== 'continual') {
-    const files = isNode() && Boolean(p.qland) && Boolean(p.kland);
+  if (info.usesFixedLandmarks(cfg)) {
+    const fromFiles = Boolean(p.qland) && Boolean(p.kland);
     const calib = Math.min(resolveCalib(p, n), n);
     // k-means runs on the CPU: read the calibration prefix of every head back once, at plan time
     let q: Float32Array = new Float32Array(0);
     let k: Float32Array = new Float32Array(0);
-    if (!files) {
+    if (!fromFiles) {
       q = new Float32Array(H * n * d);
       k = new Float32Array(H * n * d);
       for (let h = 0; h < H; h++) {
@@ -27,8 +29,8 @@ export async function planContinual(gpu: Gpu, shape: Shape, method: 'cosi' | 'co
       }
     }
     const lm = fixedLandmarks(
-      { qland: files ? String(p.qland) : '', kland: files ? String(p.kland) : '', calib, seed: Number(p.kseed ?? 1), heads: H, m: Number(p.m), d, steps: n },
-      q, k,
+      { qland: String(p.qland ?? ''), kland: String(p.kland ?? ''), calib, seed: Number(p.kseed ?? 1), heads: H, m: Number(p.m), d, steps: n },
+      q, k, files,
     );
     cfg.fixedLandmarks = { q: lm.q, k: lm.k };
     extras.push({ kind: 'note', id: 'conys-landmarks', text: `Fixed landmarks: ${lm.source}.` });

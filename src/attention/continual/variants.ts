@@ -1,6 +1,6 @@
 // The streaming variants in the registry: CoSi, CoRe (Hedegaard & Iosifidis 2023) and Continual
-// Nyström (Carreto Picón et al., arXiv 2412.03214). Their natural mode is the stream
-// (src/stream: the `stream` CLI command and the UI's stream panel).
+// Nyström (Carreto Picón et al., arXiv 2412.03214). Their natural mode is the stream (ring.ts:
+// the `stream` CLI command, cli-stream.ts, and the stream panel, panel-stream.tsx).
 //
 // A *batch* run of one of them (the playground's main view, `cli run`, `cli bench`) computes one
 // window: the N tokens are stored in the ring buffers, the method's state is computed from them
@@ -9,87 +9,18 @@
 // Nyström batch Nyström with its landmarks (k-means of the first `calib` tokens or the user's
 // files; continual landmarks: the segment means). Its time is that of a from-scratch window,
 // not of a step: per-step costs are measured by the stream engine.
-import type { AttentionVariant, Cost, Extra, Inputs64, Shape } from '../types';
-import type { ParamSpec, ParamValues } from '../../params/schema';
+import type { AttentionVariant, Cost, Extra, FileMap, Inputs64, Shape, VariantCommand, VariantPanel } from '../types';
+import type { ParamValues } from '../../params/schema';
 import { exactReference } from '../exact/reference';
 import { nystromReference } from '../nystrom/reference';
-import { itersParam, landmarkParam } from '../nystrom/variant';
-import { STREAM_MAX_D, STREAM_MAX_M, validateStreamConfig, type StreamConfig } from './config';
+import { STREAM_MAX_D, validateStreamConfig } from './config';
 import { opsExact, opsPerStep, type StreamMethod } from './ops';
-import { fixedLandmarks, isNode } from './landmarks';
+import { fixedLandmarks, missingLandmarkFile } from './landmarks';
 import { scaleLandmarks } from './reference';
-
-export const refreshParam: ParamSpec = {
-  name: 'refresh', label: 'Refresh every R steps', type: 'int', default: -1, min: -1, max: 1_000_000,
-  urlKey: 'rf', csvColumn: 'refresh',
-  help: 'Recompute the running sums from the ring buffers every R steps (float32 drift): −1 = every N steps, the window (default); 0 = never, to watch the drift; R > 0 = every R steps.',
-};
-export const guardParam: ParamSpec = {
-  name: 'guard', label: 'Cancellation guard', type: 'bool', default: true, urlKey: 'gd', csvColumn: 'guard',
-  help: 'Recompute a running sum on the spot when removing the oldest key would cancel more than half of it (where float32 subtraction loses its digits). Off: only refreshes fight the drift.',
-};
-const outputParam: ParamSpec = {
-  name: 'output', label: 'Output', type: 'enum', default: 'single', urlKey: 'out', csvColumn: 'stream_output',
-  options: [
-    { value: 'single', label: 'Single output (the newest token)' },
-    { value: 'retroactive', label: 'Retroactive (the whole window, every step)' },
-  ],
-  help: 'Single output emits the newest token’s row per step (8dm + m² + 6m multiplications); retroactive re-emits all N rows (+ Ndm).',
-};
-const landmarksParam: ParamSpec = {
-  name: 'landmarks', label: 'Landmarks', type: 'enum', default: 'fixed', urlKey: 'lm', csvColumn: 'stream_landmarks',
-  options: [
-    { value: 'fixed', label: 'Fixed (k-means of a calibration prefix, or files)' },
-    { value: 'continual', label: 'Continual (means of blocks of N/m tokens; m must divide N)' },
-  ],
-  help: 'Fixed landmarks never change, so Z is computed once; continual ones follow the stream, replacing the oldest landmark every N/m steps.',
-};
-const conysM: ParamSpec = {
-  ...landmarkParam, default: 8, max: STREAM_MAX_M,
-  help: 'Number of landmarks. Continual landmarks need m to divide the window N.',
-} as ParamSpec;
-const calibParam: ParamSpec = {
-  name: 'calib', label: 'Calibration tokens', type: 'int', default: 0, min: 0, max: 1_000_000, urlKey: 'cal', csvColumn: 'calib',
-  help: 'Fixed landmarks are k-means centroids of the first `calib` tokens’ scaled queries and keys (0 = N, one window).',
-};
-const kseedParam: ParamSpec = {
-  name: 'kseed', label: 'k-means seed', type: 'int', default: 1, min: 0, max: 2 ** 31 - 1, urlKey: 'ks', csvColumn: 'kmeans_seed',
-  help: 'Seed of the k-means++ initialisation of the fixed landmarks (keys use seed + 1).',
-};
-const qlandParam: ParamSpec = {
-  name: 'qland', label: 'Query landmarks (.npy)', type: 'file', default: '', urlKey: 'ql', csvColumn: 'qland',
-  help: 'Your own fixed query landmarks, m×d (or H×m×d) in the unscaled space of Q. Command line only (with kland); in the browser the k-means landmarks are used.',
-};
-const klandParam: ParamSpec = {
-  name: 'kland', label: 'Key landmarks (.npy)', type: 'file', default: '', urlKey: 'kl', csvColumn: 'kland',
-  help: 'Your own fixed key landmarks, m×d (or H×m×d) in the unscaled space of K. Command line only (with qland); in the browser the k-means landmarks are used.',
-};
-
-/** refresh −1 means "every N steps". */
-export function resolveRefresh(p: ParamValues, n: number): number {
-  const r = Number(p.refresh ?? -1);
-  return r < 0 ? n : r;
-}
-
-export function resolveCalib(p: ParamValues, n: number): number {
-  const c = Number(p.calib ?? 0);
-  return c > 0 ? c : n;
-}
-
-/** The engine configuration of a variant's parameters (fixed landmarks to be filled in by the caller). */
-export function streamConfigOf(method: 'cosi' | 'core' | 'conys', shape: Shape, p: ParamValues): StreamConfig {
-  const base: StreamConfig = { method, n: shape.n, d: shape.d, dv: shape.dv, heads: shape.heads };
-  if (method === 'cosi') return base;
-  const common = { ...base, refresh: resolveRefresh(p, shape.n), guard: p.guard !== false };
-  if (method === 'core') return common;
-  return {
-    ...common,
-    m: Number(p.m),
-    iters: Number(p.iters),
-    output: p.output === 'retroactive' ? 'retroactive' : 'single',
-    landmarks: p.landmarks === 'continual' ? 'continual' : 'fixed',
-  };
-}
+import { STREAM_METHODS } from './methods';
+import {
+  calibParam, conysM, guardParam, itersParam, klandParam, kseedParam, landmarksParam, outputParam, qlandParam, refreshParam, resolveCalib,
+} from './params';
 
 function opsNote(method: StreamMethod, shape: Shape, p: ParamValues): Extra {
   const s = { n: shape.n, d: shape.d, m: Number(p.m), output: p.output as 'single' | 'retroactive', landmarks: p.landmarks as 'fixed' | 'continual' };
@@ -112,37 +43,60 @@ function commonValidate(shape: Shape): string[] {
   return errs;
 }
 
-/** A rough cost of the batch (window) run: the from-scratch window. */
-function windowCost(method: 'cosi' | 'core' | 'conys', shape: Shape, p: ParamValues): Cost {
+const ringBytes = ({ n, d, dv, heads }: Shape) => 4 * heads * (2 * n * d + n * dv + d + dv);
+
+/** A rough cost of the batch (window) run of CoSi and CoRe, each row over the whole window; `state`: bytes of running sums. */
+function rowsCost(shape: Shape, state: number): Cost {
+  const { n, d, dv, heads: H } = shape;
+  const flops = H * n * n * (2 * d + 2 * dv + 5);
+  return { flops, bytes: 4 * H * n * (2 * d + dv) + 4 * H * n * n * (d + dv) / 64, memory: ringBytes(shape) + 4 * H * n * dv + state };
+}
+
+/** A rough cost of Continual Nyström's batch (window) run. */
+function conysCost(shape: Shape, p: ParamValues): Cost {
   const { n, d, dv, heads: H } = shape;
   const m = Number(p.m ?? 1);
-  const ring = 4 * H * (2 * n * d + n * dv + d + dv);
-  if (method === 'conys') {
-    const flops = H * (2 * m * n * (d + dv) + 2 * n * m * d + 2 * n * m * m + 2 * n * m * dv + 8 * Number(p.iters) * m ** 3);
-    return { flops, bytes: 4 * H * n * (2 * d + dv) * 3, memory: ring + 4 * H * (2 * m + 2 * m * dv + 2 * n * m + 2 * n + n * dv) };
-  }
-  const flops = H * n * n * (2 * d + 2 * dv + 5);
-  const memory = ring + 4 * H * n * dv + (method === 'core' ? 4 * H * n * (2 + dv) : 0);
-  return { flops, bytes: 4 * H * n * (2 * d + dv) + 4 * H * n * n * (d + dv) / 64, memory };
+  const flops = H * (2 * m * n * (d + dv) + 2 * n * m * d + 2 * n * m * m + 2 * n * m * dv + 8 * Number(p.iters) * m ** 3);
+  return { flops, bytes: 4 * H * n * (2 * d + dv) * 3, memory: ringBytes(shape) + 4 * H * (2 * m + 2 * m * dv + 2 * n * m + 2 * n + n * dv) };
 }
 
 /** Fixed landmarks of a batch run (scaled, f64) for the reference: the same k-means (or files) the plan uses. */
-function referenceLandmarks(x: Inputs64, p: ParamValues): { q: Float64Array; k: Float64Array } {
+function referenceLandmarks(x: Inputs64, p: ParamValues, files?: FileMap): { q: Float64Array; k: Float64Array } {
   const { n, d, heads } = x.shape;
   const m = Number(p.m);
   const lm = fixedLandmarks(
     { qland: String(p.qland ?? ''), kland: String(p.kland ?? ''), calib: resolveCalib(p, n), seed: Number(p.kseed ?? 1), heads, m, d, steps: n },
-    x.q, x.k,
+    x.q, x.k, files,
   );
   return scaleLandmarks(lm, d);
 }
 
-function conysReference(x: Inputs64, p: ParamValues): Float64Array {
+function conysReference(x: Inputs64, p: ParamValues, files?: FileMap): Float64Array {
   const m = Number(p.m);
   const iters = Number(p.iters);
   if (p.landmarks === 'continual') return nystromReference(x, { m, iters, withMap: false }).out;
-  return nystromReference(x, { m, iters, landmarks: referenceLandmarks(x, p), withMap: false }).out;
+  return nystromReference(x, { m, iters, landmarks: referenceLandmarks(x, p, files), withMap: false }).out;
 }
+
+/** The stream player, one panel per variant (it plays the selected one). */
+const streamPanel = (title: string): VariantPanel => ({ title, load: () => import('./panel-stream') });
+
+/** `cli stream`: one command for the three variants (and the baselines they are measured against). */
+const streamCommand: VariantCommand = {
+  name: 'stream',
+  help: `  stream --variant cosi|core|conys|exact|nystrom --window N
+      (--q Q.npy --k K.npy --v V.npy | --steps T --d D [--heads H] [--workload W] [--seed S] [--logit-scale X])
+      [--set NAME=VALUE]... [--out Y.npy] [--out-window W.npy] [--batch B] [--check] [--json]
+      streams the tokens one per step through a window of N on the GPU: CoSi, CoRe, Continual
+      Nyström (--set output=single|retroactive, landmarks=fixed|continual, m=…, refresh=…,
+      qland=QL.npy kland=KL.npy …), or exact / Nyström recomputed at every step (baselines).
+      Q/K/V are the whole stream (T×d or H×T×d). --out writes the newest token's output of
+      every step t ≥ N−1 ((T−N+1)×dv); --out-window the whole window per step
+      ((T−N+1)×N×dv; retroactive methods and the baselines). --check compares the newest
+      outputs with float64 oracles; --json prints a summary line (time and operations per
+      step) on stdout. Progress on stderr.`,
+  load: () => import('./cli-stream'),
+};
 
 export const cosiVariant: AttentionVariant = {
   id: 'cosi',
@@ -154,8 +108,10 @@ export const cosiVariant: AttentionVariant = {
   validate: (shape) => commonValidate(shape),
   notes: (shape, p) => [opsNote('cosi', shape, p), batchNote],
   reference: (x) => ({ out: exactReference(x, { withMap: false }).out }),
-  plan: async (gpu, shape, p, inputs) => (await import('./plan')).planContinual(gpu, shape, 'cosi', p, inputs),
-  cost: (shape, p) => windowCost('cosi', shape, p),
+  plan: async (gpu, shape, p, inputs, files) => (await import('./plan')).planContinual(gpu, shape, 'cosi', p, inputs, files),
+  cost: (shape) => rowsCost(shape, 0),
+  panels: [streamPanel('Stream: CoSi step by step')],
+  commands: [streamCommand],
 };
 
 export const coreVariant: AttentionVariant = {
@@ -168,8 +124,10 @@ export const coreVariant: AttentionVariant = {
   validate: (shape) => commonValidate(shape),
   notes: (shape, p) => [opsNote('core', shape, p), batchNote],
   reference: (x) => ({ out: exactReference(x, { withMap: false }).out }),
-  plan: async (gpu, shape, p, inputs) => (await import('./plan')).planContinual(gpu, shape, 'core', p, inputs),
-  cost: (shape, p) => windowCost('core', shape, p),
+  plan: async (gpu, shape, p, inputs, files) => (await import('./plan')).planContinual(gpu, shape, 'core', p, inputs, files),
+  cost: (shape) => rowsCost(shape, 4 * shape.heads * shape.n * (2 + shape.dv)),
+  panels: [streamPanel('Stream: CoRe step by step')],
+  commands: [streamCommand],
 };
 
 export const conysVariant: AttentionVariant = {
@@ -179,33 +137,36 @@ export const conysVariant: AttentionVariant = {
   params: [outputParam, landmarksParam, conysM, itersParam, refreshParam, guardParam, calibParam, kseedParam, qlandParam, klandParam],
   supports: { causal: false, map: false },
   tolerance: { abs: 1e-4, rel: 0, absScale: 'max-abs' },
-  validate(shape, p) {
+  validate(shape, p, files) {
     const errs = commonValidate(shape);
-    const cfg = streamConfigOf('conys', shape, p);
+    const cfg = STREAM_METHODS.conys.config(shape, p);
     const fake = new Float32Array(shape.heads * Number(p.m) * shape.d);
     errs.push(...validateStreamConfig({ ...cfg, fixedLandmarks: { q: fake, k: fake } }));
-    const files = Boolean(p.qland) || Boolean(p.kland);
-    if (files && p.landmarks === 'continual') errs.push('landmark files give fixed landmarks: set landmarks=fixed, or leave qland and kland empty');
+    const given = Boolean(p.qland) || Boolean(p.kland);
+    if (given && p.landmarks === 'continual') errs.push('landmark files give fixed landmarks: set landmarks=fixed, or leave qland and kland empty');
     if (Boolean(p.qland) !== Boolean(p.kland)) errs.push('give both qland and kland (query and key landmarks), or neither for k-means landmarks');
-    if (!files && p.landmarks !== 'continual' && resolveCalib(p, shape.n) < Number(p.m)) {
+    for (const name of ['qland', 'kland']) {
+      const path = String(p[name] ?? '');
+      if (path && !files?.has(path)) errs.push(missingLandmarkFile(name, path));
+    }
+    if (!given && p.landmarks !== 'continual' && resolveCalib(p, shape.n) < Number(p.m)) {
       errs.push(`k-means of m = ${p.m} landmarks needs at least ${p.m} calibration tokens; calib = ${resolveCalib(p, shape.n)}`);
     }
     return errs;
   },
   notes(shape, p) {
     const notes: Extra[] = [opsNote('conys', shape, p), batchNote];
-    if ((p.qland || p.kland) && !isNode()) {
-      notes.push({ kind: 'note', id: 'conys-files', tone: 'warning', text: 'Landmark files are read by the command-line tool only: this run uses k-means landmarks.' });
-    }
-    if (p.landmarks !== 'continual') {
+    if (p.landmarks !== 'continual' && !p.qland && !p.kland) {
       notes.push({ kind: 'note', id: 'conys-calib', text: `Fixed landmarks: k-means of the first ${Math.min(resolveCalib(p, shape.n), shape.n)} tokens (a calibration prefix: in a stream it is seen before the stream starts).` });
     }
     return notes;
   },
   altReferences: [
-    { id: 'nystrom_same_landmarks', label: 'Nyström with the same landmarks (float64)', out: (x, p) => conysReference(x, p) },
+    { id: 'nystrom_same_landmarks', label: 'Nyström with the same landmarks (float64)', out: (x: Inputs64, p: ParamValues, files?: FileMap) => conysReference(x, p, files) },
   ],
-  reference: (x, p) => ({ out: conysReference(x, p) }),
-  plan: async (gpu, shape, p, inputs) => (await import('./plan')).planContinual(gpu, shape, 'conys', p, inputs),
-  cost: (shape, p) => windowCost('conys', shape, p),
+  reference: (x, p, files) => ({ out: conysReference(x, p, files) }),
+  plan: async (gpu, shape, p, inputs, files) => (await import('./plan')).planContinual(gpu, shape, 'conys', p, inputs, files),
+  cost: (shape, p) => conysCost(shape, p),
+  panels: [streamPanel('Stream: Continual Nyström step by step')],
+  commands: [streamCommand],
 };

@@ -1,4 +1,4 @@
-// The stream panel (issue 3) of CoSi, CoRe and Continual Nyström: plays a seeded stream
+// The stream panel (issue 3) of CoSi, CoRe and Continual Nyström, one per variant: plays a seeded stream
 // (the page's workload, seed, logit scale, d, heads; window N = the page's N) one token per
 // step through the selected method and the baselines that recompute over the window, on the GPU,
 // and shows per step: the GPU time of each method, its multiplications (the papers' counts, log
@@ -9,24 +9,20 @@
 // a frame runs `steps per frame` steps of every method, timed with timestamp queries.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Data, Layout } from 'plotly.js/lib/core';
-import { browserGpuHost } from '../gpu/browser';
-import type { Gpu, GpuHost } from '../gpu/gpu';
-import { generateInputs } from '../workloads/generate';
-import type { WorkloadId } from '../bench/run-params';
-import { configOf } from '../state/config';
-import { playgroundStore, usePlayground } from '../state/store';
-import type { StreamConfig } from '../attention/continual/config';
-import type { StreamEngine } from '../attention/continual/engine';
-import { opsExact, opsPerStep, type StreamMethod } from '../attention/continual/ops';
-import { exactNewest, exactWindow, type Stream64 } from '../attention/continual/reference';
-import { fixedLandmarks } from '../attention/continual/landmarks';
-import { resolveCalib, streamConfigOf } from '../attention/continual/variants';
-import { Figure } from './figure';
-import { themeColors } from './figure-theme';
-import { formatMs, formatNumber } from './format';
-import { PALETTE, axis, baseLayout } from './plot-style';
-import { useColorScheme } from './use-color-scheme';
-import type { VariantPanelProps } from './variant-panels';
+import { browserGpuHost } from '../../gpu/browser';
+import type { Gpu, GpuHost } from '../../gpu/gpu';
+import { generateInputs } from '../../workloads/generate';
+import type { WorkloadId } from '../../bench/run-params';
+import { configOf } from '../../state/config';
+import { playgroundStore, usePlayground } from '../../state/store';
+import { Figure, PALETTE, axis, baseLayout, formatMs, formatNumber, themeColors, useColorScheme, type VariantPanelProps } from '../../ui/kit';
+import type { StreamConfig } from './config';
+import type { StreamEngine } from './ring';
+import { opsExact, opsPerStep, type StreamMethod } from './ops';
+import { exactNewest, exactWindow, type Stream64 } from './reference';
+import { fixedLandmarks } from './landmarks';
+import { STREAM_METHODS, streamMethod, type StreamMethodInfo } from './methods';
+import { resolveCalib } from './params';
 
 /** The panel's own device, opened on the first play (as the CAST fitting does). */
 let streamHost: GpuHost | undefined;
@@ -119,22 +115,27 @@ export default function StreamPanel({ variantId }: VariantPanelProps) {
     const d = Number(run.d);
     const H = Number(run.heads);
     const shape = { n, d, dv: d, heads: H, causal: false };
-    const method = variantId as 'cosi' | 'core' | 'conys';
+    const info = streamMethod(variantId);
     const p = spec.params ?? {};
-    const main = streamConfigOf(method, shape, p);
-    const m = method === 'conys' ? Number(p.m) : Math.min(8, n);
-    const opsShape = (c: StreamConfig) => ({ n, d, m: c.m, output: c.output, landmarks: c.landmarks });
-    const label = method === 'cosi' ? 'CoSi' : method === 'core' ? 'CoRe' : `Continual Nyström (${main.output}, ${main.landmarks}, m = ${m})`;
+    const main = info.config(shape, p);
+    const m = main.m ?? Math.min(8, n);
+    const track = (key: string, i: StreamMethodInfo, cfg: StreamConfig, label: string, color: string, retro: boolean, dash?: 'dot'): Track => ({
+      key, name: i.name, label, method: i.id, cfg, ops: opsPerStep(i.id, { n, d, m: cfg.m, output: cfg.output, landmarks: cfg.landmarks }), color, dash, retro,
+    });
+    const label = info.label(main);
+    const retro = info.retroactive(main);
     const tracks: Track[] = [
-      { key: 'main', name: method === 'cosi' ? 'CoSi' : method === 'core' ? 'CoRe' : 'Continual Nyström', label: method === 'cosi' ? label : `${label}, refresh ${main.refresh === 0 ? 'never' : `every ${main.refresh}`}${main.guard ? ' + guard' : ''}`, method, cfg: main, ops: opsPerStep(method, opsShape(main)), color: PALETTE[0], retro: method === 'core' || main.output === 'retroactive' },
+      track('main', info, main, info.stabilized ? `${label}, refresh ${main.refresh === 0 ? 'never' : `every ${main.refresh}`}${main.guard ? ' + guard' : ''}` : label, PALETTE[0], retro),
     ];
-    if (method !== 'cosi' && (main.refresh !== 0 || main.guard)) {
-      const raw = { ...main, refresh: 0, guard: false };
-      tracks.push({ key: 'raw', name: 'unstabilized', label: `${label}, no refresh, no guard`, method, cfg: raw, ops: opsPerStep(method, opsShape(raw)), color: PALETTE[2], dash: 'dot', retro: tracks[0].retro });
+    if (info.stabilized && (main.refresh !== 0 || main.guard)) {
+      tracks.push({ ...track('raw', info, { ...main, refresh: 0, guard: false }, `${label}, no refresh, no guard`, PALETTE[2], retro, 'dot'), name: 'unstabilized' });
     }
     if (baselines) {
-      tracks.push({ key: 'exact', name: 'exact', label: 'exact attention recomputed', method: 'exact', cfg: { method: 'exact', n, d, dv: d, heads: H }, ops: opsExact(n, d), color: PALETTE[1], retro: false });
-      tracks.push({ key: 'nystrom', name: 'Nyström', label: `Nyström recomputed (m = ${m})`, method: 'nystrom', cfg: { method: 'nystrom', n, d, dv: d, heads: H, m, iters: Number(p.iters ?? 6) }, ops: opsPerStep('nystrom', { n, d, m }), color: PALETTE[4], retro: false });
+      const exact = STREAM_METHODS.exact;
+      const nystrom = STREAM_METHODS.nystrom;
+      tracks.push(track('exact', exact, exact.config(shape, {}), exact.label(exact.config(shape, {})), PALETTE[1], false));
+      const nysCfg = nystrom.config(shape, { m, iters: p.iters ?? 6 });
+      tracks.push(track('nystrom', nystrom, nysCfg, nystrom.label(nysCfg), PALETTE[4], false));
     }
     const g = generateInputs({ workload: String(run.workload) as WorkloadId, n: length, d, dv: d, heads: H, seed: Number(run.seed), logitScale: Number(run.logitScale) });
     const q = Float32Array.from(g.q);
@@ -170,11 +171,12 @@ export default function StreamPanel({ variantId }: VariantPanelProps) {
     if (engines.current?.setupKey === s.key) return engines.current.list;
     streamHost ??= browserGpuHost((msg) => playgroundStore().getState().addNotice(msg));
     const gpu = await streamHost.get();
-    const { StreamEngine } = await import('../attention/continual/engine');
+    const { StreamEngine } = await import('./ring');
     const list: StreamEngine[] = [];
     for (const tr of s.tracks) {
       const cfg = { ...tr.cfg };
-      if (cfg.method === 'conys' && cfg.landmarks !== 'continual') {
+      if (STREAM_METHODS[cfg.method].usesFixedLandmarks(cfg)) {
+        // k-means of the stream's first tokens (the page's stream, not the user's landmark files)
         const p = s.params as Record<string, string | number | boolean>;
         const lm = fixedLandmarks({ calib: resolveCalib(p, s.n), seed: Number(p.kseed ?? 1), heads: s.H, m: cfg.m!, d: s.d, steps: s.steps }, s.q, s.k);
         cfg.fixedLandmarks = { q: lm.q, k: lm.k };
@@ -355,7 +357,7 @@ export default function StreamPanel({ variantId }: VariantPanelProps) {
       {problem && <p className="field-help">{problem}</p>}
       <p className="panel-note" role="status" data-testid="stream-status">
         {setup && `Step ${t} of ${setup.steps}${t < setup.n ? ` (the window fills at step ${setup.n - 1})` : ''}.`}
-        {setup && series.main && main?.method !== 'cosi' && ` ${main?.name}: ${series.main.refreshes} refreshes, ${series.main.guard} guard recomputations so far.`}
+        {setup && series.main && main && STREAM_METHODS[main.method].stabilized && ` ${main.name}: ${series.main.refreshes} refreshes, ${series.main.guard} guard recomputations so far.`}
         {phase.kind === 'error' && ` Stopped: ${phase.message}`}
       </p>
       {figures && t > 0 && (

@@ -1,67 +1,57 @@
 // `cli stream`: runs a streaming method over a whole stream, one token per step, on the GPU
-// (src/stream/engine.ts), and writes the newest token's output of every step with a full window
-// (and, for retroactive methods, the whole window per step). See HELP_STREAM.
-import { parseArgs } from 'node:util';
-import { findVariant } from '../attention/registry';
-import { parseValue, defaults, type ParamValues } from '../params/schema';
-import { runParams, WORKLOADS, type WorkloadId } from '../bench/run-params';
-import { fail as usage, readTensor, writeNpyFile } from './common';
-import { generateInputs } from '../workloads/generate';
-import { nodeGpuHost } from '../gpu/node';
-import { StreamEngine, validateStreamConfig, type StreamConfig } from '../attention/continual/engine';
-import { opsExact, opsPerStep, type StreamMethod } from '../attention/continual/ops';
-import { fixedLandmarks } from '../attention/continual/landmarks';
-import { exactNewest, nystromWindow, continualLandmarksAt, scaleLandmarks, windowOf, type Stream64 } from '../attention/continual/reference';
-import { nystromHead } from '../attention/nystrom/reference';
-import { resolveCalib, streamConfigOf } from '../attention/continual/variants';
+// (ring.ts), and writes the newest token's output of every step with a full window (and, for
+// retroactive methods, the whole window per step). Its usage is the command's help
+// (variants.ts). The command of all three streaming variants; it imports nothing of Node:
+// arguments, files, output and the GPU come from the CLI's host.
+import type { CliHost } from '../types';
+import { findVariant } from '../registry';
+import { parseValue, defaults, type ParamValues } from '../../params/schema';
+import { runParams, WORKLOADS, type WorkloadId } from '../../bench/run-params';
+import { generateInputs } from '../../workloads/generate';
+import { asAttentionTensor, parseNpy, writeNpy } from '../../workloads/npy';
+import { StreamEngine, validateStreamConfig, type StreamConfig } from './ring';
+import { opsExact, opsPerStep } from './ops';
+import { fixedLandmarks } from './landmarks';
+import { scaleLandmarks, type Stream64 } from './reference';
+import { STREAM_METHODS, isStreamMethod, type StreamMethodInfo } from './methods';
+import { resolveCalib } from './params';
 
-export const HELP_STREAM = `  stream --variant cosi|core|conys|exact|nystrom --window N
-      (--q Q.npy --k K.npy --v V.npy | --steps T --d D [--heads H] [--workload W] [--seed S] [--logit-scale X])
-      [--set NAME=VALUE]... [--out Y.npy] [--out-window W.npy] [--batch B] [--check] [--json]
-      streams the tokens one per step through a window of N on the GPU: CoSi, CoRe, Continual
-      Nyström (--set output=single|retroactive, landmarks=fixed|continual, m=…, refresh=…,
-      qland=QL.npy kland=KL.npy …), or exact / Nyström recomputed at every step (baselines).
-      Q/K/V are the whole stream (T×d or H×T×d). --out writes the newest token's output of
-      every step t ≥ N−1 ((T−N+1)×dv); --out-window the whole window per step
-      ((T−N+1)×N×dv; retroactive methods and the baselines). --check compares the newest
-      outputs with float64 oracles; --json prints a summary line (time and operations per
-      step) on stdout. Progress on stderr.`;
-
-const METHODS: StreamMethod[] = ['cosi', 'core', 'conys', 'exact', 'nystrom'];
+const METHODS = Object.keys(STREAM_METHODS);
 
 const fmt = (x: number, digits = 3) => Number(x.toPrecision(digits)).toString();
 
-/** `stream`: usage errors are UsageError (main.ts reports them, exit status 2). */
-export const cmdStream = (args: string[]): Promise<number> => stream(args);
-
-async function stream(args: string[]): Promise<number> {
-  let values;
+/** Reads a float32/float64 .npy file as an N×d or H×N×d tensor (`name` names it in errors). */
+function readTensor(host: CliHost, path: string, name: string) {
+  const bytes = host.readFile(path, `${name} file`);
   try {
-    ({ values } = parseArgs({
-      args,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        variant: { type: 'string' }, window: { type: 'string' },
-        q: { type: 'string' }, k: { type: 'string' }, v: { type: 'string' },
-        steps: { type: 'string' }, d: { type: 'string' }, heads: { type: 'string' }, workload: { type: 'string' }, seed: { type: 'string' }, 'logit-scale': { type: 'string' },
-        set: { type: 'string', multiple: true },
-        out: { type: 'string' }, 'out-window': { type: 'string' }, batch: { type: 'string' }, check: { type: 'boolean' }, json: { type: 'boolean' },
-      },
-    }));
+    const npy = parseNpy(bytes, path);
+    return { npy, t: asAttentionTensor(npy, path) };
   } catch (e) {
-    return usage((e as Error).message.replace(/\. To specify.*$/, ''));
+    return host.usage((e as Error).message);
   }
+}
+
+/** `stream`: usage errors go through host.usage (exit status 2). */
+export async function run(args: string[], host: CliHost): Promise<number> {
+  const usage: (message: string) => never = (message) => host.usage(message);
+  const { values } = host.parseArgs(args, {
+    variant: { type: 'string' }, window: { type: 'string' },
+    q: { type: 'string' }, k: { type: 'string' }, v: { type: 'string' },
+    steps: { type: 'string' }, d: { type: 'string' }, heads: { type: 'string' }, workload: { type: 'string' }, seed: { type: 'string' }, 'logit-scale': { type: 'string' },
+    set: { type: 'string', multiple: true },
+    out: { type: 'string' }, 'out-window': { type: 'string' }, batch: { type: 'string' }, check: { type: 'boolean' }, json: { type: 'boolean' },
+  });
   if (!values.variant) usage(`stream needs --variant (one of ${METHODS.join(', ')})`);
-  const method = values.variant as StreamMethod;
-  if (!METHODS.includes(method)) usage(`stream runs ${METHODS.join(', ')}; "${values.variant}" is not a streaming method${findVariant(values.variant!) ? ' (use run or bench for it)' : ''}`);
+  const method = values.variant!;
+  if (!isStreamMethod(method)) usage(`stream runs ${METHODS.join(', ')}; "${values.variant}" is not a streaming method${findVariant(method) ? ' (use run or bench for it)' : ''}`);
+  const info = STREAM_METHODS[method];
   const variant = findVariant(method)!;
   if (!values.window) usage('stream needs --window N (the number of tokens each step attends to)');
   const nRaw = parseValue(runParams.find((s) => s.name === 'n')!, values.window!);
   if ('error' in nRaw) usage(`--window: ${nRaw.error.replace(/^n /, 'the window ')}`);
   const n = Number((nRaw as { value: number }).value);
 
-  // the variant's own parameters
+  // the variant's own parameters, and the files its file-type parameters name
   const p: ParamValues = defaults(variant.params);
   for (const s of values.set ?? []) {
     const eq = s.indexOf('=');
@@ -72,6 +62,11 @@ async function stream(args: string[]): Promise<number> {
     if ('error' in r) usage(`--set ${name}: ${r.error}`);
     p[name] = (r as { value: ParamValues[string] }).value;
   }
+  const files = new Map<string, Uint8Array>();
+  for (const spec of variant.params) {
+    const path = spec.type === 'file' ? String(p[spec.name] ?? '') : '';
+    if (path && !files.has(path)) files.set(path, host.readFile(path, `${spec.name} file (--set ${spec.name}=…)`));
+  }
 
   // the stream: files, or a seeded workload
   let H: number, T: number, d: number, dv: number;
@@ -81,9 +76,9 @@ async function stream(args: string[]): Promise<number> {
   if (fromFiles) {
     if (!values.q || !values.k || !values.v) usage('give all of --q, --k and --v (or --steps to generate a stream)');
     if (values.steps) usage('give either the stream files (--q/--k/--v) or --steps to generate one, not both');
-    const tq = readTensor(values.q!, 'Q');
-    const tk = readTensor(values.k!, 'K');
-    const tv = readTensor(values.v!, 'V');
+    const tq = readTensor(host, values.q!, 'Q');
+    const tk = readTensor(host, values.k!, 'K');
+    const tv = readTensor(host, values.v!, 'V');
     if (tq.t.heads !== tk.t.heads || tq.t.n !== tk.t.n || tq.t.d !== tk.t.d) usage(`Q and K must have the same shape: Q is ${tq.npy.shape.join('×')}, K is ${tk.npy.shape.join('×')}`);
     if (tv.t.heads !== tq.t.heads || tv.t.n !== tq.t.n) usage(`V must have Q's heads and length: Q is ${tq.npy.shape.join('×')}, V is ${tv.npy.shape.join('×')}`);
     ({ heads: H, n: T, d } = tq.t);
@@ -117,31 +112,27 @@ async function stream(args: string[]): Promise<number> {
   }
   if (T < n) usage(`the stream has ${T} tokens; a window of N = ${n} needs at least ${n}`);
 
-  // the engine configuration
-  let cfg: StreamConfig;
+  // the engine configuration (the baselines take only their m and iters)
   let landmarkSource = '';
   const shape = { n, d, dv, heads: H, causal: false };
-  if (method === 'exact') cfg = { method, n, d, dv, heads: H };
-  else if (method === 'nystrom') cfg = { method, n, d, dv, heads: H, m: Number(p.m), iters: Number(p.iters) };
-  else {
-    const problems = variant.validate(shape, p);
+  if (!info.baseline) {
+    const problems = variant.validate(shape, p, files);
     if (problems.length) usage(problems.join('; '));
-    cfg = streamConfigOf(method, shape, p);
-    if (method === 'conys' && cfg.landmarks !== 'continual') {
-      try {
-        const lm = fixedLandmarks({ qland: String(p.qland), kland: String(p.kland), calib: resolveCalib(p, n), seed: Number(p.kseed), heads: H, m: Number(p.m), d, steps: T }, q, k);
-        cfg.fixedLandmarks = { q: lm.q, k: lm.k };
-        landmarkSource = lm.source;
-      } catch (e) {
-        usage((e as Error).message);
-      }
+  }
+  const cfg: StreamConfig = info.config(shape, p);
+  if (info.usesFixedLandmarks(cfg)) {
+    try {
+      const lm = fixedLandmarks({ qland: String(p.qland), kland: String(p.kland), calib: resolveCalib(p, n), seed: Number(p.kseed), heads: H, m: Number(p.m), d, steps: T }, q, k, files);
+      cfg.fixedLandmarks = { q: lm.q, k: lm.k };
+      landmarkSource = lm.source;
+    } catch (e) {
+      usage((e as Error).message);
     }
   }
   const errs = validateStreamConfig(cfg);
   if (errs.length) usage(errs.join('; '));
-  const retro = method === 'core' || method === 'exact' || method === 'nystrom' || (method === 'conys' && cfg.output === 'retroactive');
-  if (values['out-window'] && !retro) {
-    usage(`${method === 'cosi' ? 'CoSi' : 'single-output Continual Nyström'} emits only the newest token's output: --out-window needs a retroactive method (core, conys with --set output=retroactive, or a baseline)`);
+  if (values['out-window'] && !info.retroactive(cfg)) {
+    usage(`${info.outputName(cfg)} emits only the newest token's output: --out-window needs a retroactive method (core, conys with --set output=retroactive, or a baseline)`);
   }
   if (fromFiles && !values.out) usage('stream needs --out Y.npy for the outputs');
   const rows = T - n + 1;
@@ -152,8 +143,7 @@ async function stream(args: string[]): Promise<number> {
     : Math.max(1, Math.min(256, windowFloats ? Math.floor(2 ** 24 / (H * n * dv)) : 256));
   if (!Number.isInteger(batch) || batch < 1 || batch > 4096) usage(`--batch must be an integer in 1…4096, got ${values.batch}`);
 
-  const host = nodeGpuHost((msg) => process.stderr.write(`warning: ${msg}\n`));
-  const gpu = await host.get();
+  const gpu = await host.gpu().get();
   const engine = await StreamEngine.create(gpu, cfg, { batch, keepWindows: Boolean(values['out-window']) });
   const outNew = new Float32Array(H * rows * dv);
   const outWin = values['out-window'] ? new Float32Array(windowFloats) : undefined;
@@ -194,14 +184,14 @@ async function stream(args: string[]): Promise<number> {
         lastReport = now;
         const done = s0 + steps;
         const el = (now - t0) / 1000;
-        process.stderr.write(`step ${done}/${T} (${((100 * done) / T).toFixed(0)}%), elapsed ${el.toFixed(0)} s, ETA ${((el / done) * (T - done)).toFixed(0)} s\n`);
+        host.stderr(`step ${done}/${T} (${((100 * done) / T).toFixed(0)}%), elapsed ${el.toFixed(0)} s, ETA ${((el / done) * (T - done)).toFixed(0)} s\n`);
       }
     }
   } finally {
     engine.destroy();
   }
-  if (values.out) writeNpyFile(values.out, outNew, v2d ? [rows, dv] : [H, rows, dv]);
-  if (values['out-window'] && outWin) writeNpyFile(values['out-window'], outWin, v2d ? [rows, n, dv] : [H, rows, n, dv]);
+  if (values.out) host.writeFile(values.out, writeNpy(outNew, v2d ? [rows, dv] : [H, rows, dv]));
+  if (values['out-window'] && outWin) host.writeFile(values['out-window'], writeNpy(outWin, v2d ? [rows, n, dv] : [H, rows, n, dv]));
 
   // the summary
   const opsShape = { n, d, m: cfg.m, output: cfg.output, landmarks: cfg.landmarks };
@@ -211,7 +201,7 @@ async function stream(args: string[]): Promise<number> {
   const median = sorted.length ? sorted[sorted.length >> 1] : undefined;
   const summary: Record<string, unknown> = {
     variant: method,
-    params: method === 'exact' ? {} : Object.fromEntries(variant.params.map((s) => [s.name, p[s.name]])),
+    params: info.reportsParams ? Object.fromEntries(variant.params.map((s) => [s.name, p[s.name]])) : {},
     window: n, d, dv, heads: H, steps: T,
     ...(landmarkSource ? { landmarks: landmarkSource } : {}),
     opsPerStep: ops,
@@ -225,10 +215,10 @@ async function stream(args: string[]): Promise<number> {
     adapter: `${gpu.adapter.vendor} ${gpu.adapter.architecture} ${gpu.adapter.description}`.trim(),
     isFallbackAdapter: gpu.adapter.isFallback,
   };
-  if (values.check) summary.check = check(method, cfg, { q, k, v, H, T, d, dv }, outNew);
+  if (values.check) summary.check = check(info, cfg, { q, k, v, H, T, d, dv }, outNew);
   const err = summary.check as { maxAbs: number; relFro: number; against: string } | undefined;
-  process.stderr.write(
-    `${method}${method === 'exact' ? '' : ` (${Object.entries(summary.params as object).filter(([, x]) => x !== '').map(([a, b]) => `${a}=${b}`).join(' ')})`} window N=${n} d=${d} H=${H}, ${T} steps: ` +
+  host.stderr(
+    `${method}${info.reportsParams ? ` (${Object.entries(summary.params as object).filter(([, x]) => x !== '').map(([a, b]) => `${a}=${b}`).join(' ')})` : ''} window N=${n} d=${d} H=${H}, ${T} steps: ` +
       `${Math.round(ops).toLocaleString('en-US')} multiplications per step and head (${ratio >= 10 ? Math.round(ratio).toLocaleString('en-US') : fmt(ratio)}× fewer than exact recomputed)` +
       (summary.gpuMsPerStepMean ? `, ${fmt(summary.gpuMsPerStepMean as number)} ms per step on the GPU (mean over ${stepsTimed} steps, refreshes included)` : '') +
       (engine.totals.refreshes ? `, ${engine.totals.refreshes} refreshes` : '') +
@@ -236,12 +226,12 @@ async function stream(args: string[]): Promise<number> {
       (err ? `; newest outputs vs ${err.against}: max |Δ| ${fmt(err.maxAbs)}, rel. Frobenius ${fmt(err.relFro)}` : '') +
       (values.out ? ` → ${values.out}` : '') + (values['out-window'] ? `, ${values['out-window']}` : '') + '\n',
   );
-  if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
+  if (values.json) host.stdout(JSON.stringify(summary) + '\n');
   return 0;
 }
 
 /** Newest outputs against the float64 oracle of the method (exact attention, or Nyström with the same landmarks). */
-function check(method: StreamMethod, cfg: StreamConfig, x: { q: Float32Array; k: Float32Array; v: Float32Array; H: number; T: number; d: number; dv: number }, got: Float32Array) {
+function check(info: StreamMethodInfo, cfg: StreamConfig, x: { q: Float32Array; k: Float32Array; v: Float32Array; H: number; T: number; d: number; dv: number }, got: Float32Array) {
   const { n } = cfg;
   const { H, T, d, dv } = x;
   const rows = T - n + 1;
@@ -259,19 +249,7 @@ function check(method: StreamMethod, cfg: StreamConfig, x: { q: Float32Array; k:
       ? scaleLandmarks({ q: cfg.fixedLandmarks.q.subarray(h * cfg.m! * d, (h + 1) * cfg.m! * d), k: cfg.fixedLandmarks.k.subarray(h * cfg.m! * d, (h + 1) * cfg.m! * d) }, d)
       : undefined;
     for (let t = n - 1; t < T; t++) {
-      let want: Float64Array;
-      if (method === 'cosi' || method === 'core' || method === 'exact') want = exactNewest(s, t, n);
-      else {
-        const m = cfg.m!;
-        let w: Float64Array;
-        if (method === 'nystrom') {
-          const { start } = windowOf(t, n);
-          w = nystromHead(s.q.subarray(start * d, (start + n) * d), s.k.subarray(start * d, (start + n) * d), s.v.subarray(start * dv, (start + n) * dv), n, d, dv, { m, iters: cfg.iters ?? 6 }).out;
-        } else {
-          w = nystromWindow(s, t, n, fixed ?? continualLandmarksAt(s, t, n, m)!, m, cfg.iters ?? 6);
-        }
-        want = w.subarray((n - 1) * dv);
-      }
+      const want = info.newest(s, t, cfg, fixed);
       for (let c = 0; c < dv; c++) {
         const g = got[(h * rows + t - n + 1) * dv + c];
         const e = Math.abs(g - want[c]);
@@ -281,6 +259,5 @@ function check(method: StreamMethod, cfg: StreamConfig, x: { q: Float32Array; k:
       }
     }
   }
-  const against = method === 'conys' ? 'batch Nyström with the same landmarks (f64)' : method === 'nystrom' ? 'batch Nyström (f64)' : 'exact window attention (f64)';
-  return { maxAbs, relFro: Math.sqrt(diffSq / refSq), against };
+  return { maxAbs, relFro: Math.sqrt(diffSq / refSq), against: info.against };
 }
