@@ -1,4 +1,4 @@
-// CAST effective map (display only, spec/variants.md §3 step 7):
+// CAST effective map (display only, docs/spec/variants.md §3 step 7):
 //   Â_ij = Σ_c (W_ic / Z_i)·1[j∈I_c]·(1[i∈I_c]·P^c_ij + 1[i∉I_c]·r^c_j),
 // Z_i = Σ_{c non-empty} W_ic; rows sum to 1. Reads the buffers of a forward (W, SLOT, MEM,
 // CNT and the summary weights RW = r^c per member slot) for head P.head.
@@ -10,20 +10,13 @@
 //   OUT[a·pcols + b]; contributions are summed into workgroup memory with a compare-exchange
 //   float add (pcols ≤ 2048).
 
-struct Params {
-  n: u32, d: u32, dv: u32, heads: u32,
-  nc: u32, kappa: u32, mode: u32, affinity: u32,
-  group0: u32, groups: u32, tiles: u32, blocks: u32,
-  scale: f32, head: u32, row0: u32, base: u32,
-  pool: u32, pcols: u32, lanes: u32, dv4: u32,
-}
+#include "cast/params.wgsl"
+#include "cast/reduce.wgsl"
 
-const NEG: f32 = -3.0e38;
-const NONE: u32 = 0xffffffffu;
-const WG: u32 = 256u;
+const SB: u32 = 16u;
+const WG: u32 = SB * SB;
 const PMAX: u32 = 2048u;
 
-@group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
 @group(0) @binding(2) var<storage, read> K: array<f32>;
 @group(0) @binding(3) var<storage, read> W: array<f32>;
@@ -33,32 +26,10 @@ const PMAX: u32 = 2048u;
 @group(0) @binding(7) var<storage, read> RW: array<f32>;
 @group(0) @binding(8) var<storage, read_write> OUT: array<f32>;
 
-var<workgroup> red: array<f32, WG>;
-var<workgroup> part: array<f32, 16>;
 var<workgroup> acc: array<atomic<u32>, PMAX>;
 var<workgroup> wcnt: u32;
 var<workgroup> wslot: u32;
 var<workgroup> wz: f32;
-
-// two-level reduction (16 partials of 16, then 16): three barriers
-fn reduce(t: u32, x: f32, isMax: bool) -> f32 {
-  red[t] = x;
-  workgroupBarrier();
-  if (t < 16u) {
-    var r = red[t * 16u];
-    for (var k = 1u; k < 16u; k++) {
-      r = select(r + red[t * 16u + k], max(r, red[t * 16u + k]), isMax);
-    }
-    part[t] = r;
-  }
-  workgroupBarrier();
-  var r = part[0];
-  for (var k = 1u; k < 16u; k++) {
-    r = select(r + part[k], max(r, part[k]), isMax);
-  }
-  workgroupBarrier();
-  return r;
-}
 
 fn addPooled(b: u32, v: f32) {
   var old = atomicLoad(&acc[b]);
@@ -99,7 +70,7 @@ fn addRow(t: u32, i: u32, pooled: bool, rowOut: u32) {
       zz += W[(h * nc + c) * n + i];
     }
   }
-  zz = reduce(t, zz, false);
+  zz = twoLevelSum(t, zz);
   if (t == 0u) {
     wz = zz;
   }
@@ -126,12 +97,12 @@ fn addRow(t: u32, i: u32, pooled: bool, rowOut: u32) {
       for (var s = t; s < cnt; s += WG) {
         m = max(m, qk(h, i, MEM[mbase + s]));
       }
-      m = reduce(t, m, true);
+      m = twoLevelMax(t, m);
       var l = 0.0;
       for (var s = t; s < cnt; s += WG) {
         l += exp(qk(h, i, MEM[mbase + s]) - m);
       }
-      l = reduce(t, l, false);
+      l = twoLevelSum(t, l);
       for (var s = t; s < cnt; s += WG) {
         let j = MEM[mbase + s];
         emit(pooled, rowOut, j, w * exp(qk(h, i, j) - m) / l);
@@ -141,17 +112,11 @@ fn addRow(t: u32, i: u32, pooled: bool, rowOut: u32) {
   }
 }
 
-@compute @workgroup_size(256)
-fn rows(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let local = wid.x + wid.y * nwg.x;
-  if (local >= P.groups) {
-    return;
-  }
-  let i = P.row0 + local;
+@compute @workgroup_size(WG)
+fn rows(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
+  let u = unitOf(wg);
+  if (u == NONE) { return; }
+  let i = P.row0 + u;
   let rowOut = (i - P.base) * P.n;
   for (var j = t; j < P.n; j += WG) {
     OUT[rowOut + j] = 0.0;
@@ -160,17 +125,11 @@ fn rows(
   addRow(t, i, false, rowOut);
 }
 
-@compute @workgroup_size(256)
-fn pooledMap(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let local = wid.x + wid.y * nwg.x;
-  if (local >= P.groups) {
-    return;
-  }
-  let a = P.row0 + local;
+@compute @workgroup_size(WG)
+fn pooledMap(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
+  let u = unitOf(wg);
+  if (u == NONE) { return; }
+  let a = P.row0 + u;
   let n = P.n;
   let pool = P.pool;
   for (var b = t; b < PMAX; b += WG) {

@@ -3,21 +3,9 @@
 // token, 64 tokens per workgroup; the summaries R are staged in workgroup memory CT clusters
 // at a time (CT·DMAX ≤ 4096 floats); a member reads its own intra-cluster row Y^c_i.
 
-struct Params {
-  n: u32, d: u32, dv: u32, heads: u32,
-  nc: u32, kappa: u32, mode: u32, affinity: u32,
-  group0: u32, groups: u32, tiles: u32, blocks: u32,
-  scale: f32, head: u32, row0: u32, base: u32,
-  pool: u32, pcols: u32, lanes: u32, dv4: u32,
-}
+#include "cast/params.wgsl"
+#include "cast/token-tile.wgsl"
 
-const DMAX: u32 = 64u; // @specialize
-const D4: u32 = DMAX / 4u;
-const CT: u32 = 64u; // @specialize (CT·DMAX ≤ 4096)
-const BT: u32 = 64u;
-const NONE: u32 = 0xffffffffu;
-
-@group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> W: array<f32>;
 @group(0) @binding(2) var<storage, read> SLOT: array<u32>;
 @group(0) @binding(3) var<storage, read> CNT: array<u32>;
@@ -29,23 +17,14 @@ var<workgroup> Rs: array<vec4<f32>, CT * D4>;
 var<workgroup> nonEmpty: array<u32, CT>;
 
 @compute @workgroup_size(BT)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let local = wid.x + wid.y * nwg.x;
-  if (local >= P.groups) {
-    return; // whole workgroup: uniform
-  }
-  let g = P.group0 + local;
+fn main(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
+  let g = unitOf(wg);
+  if (g == NONE) { return; } // whole workgroup: uniform
+  let tok = tileToken(g, t);
   let n = P.n;
   let nc = P.nc;
   let dv4 = P.dv4;
-  let h = g / P.tiles;
-  let i = (g % P.tiles) * BT + t;
-  let live = i < n;
-  let ii = min(i, n - 1u);
+  let ii = min(tok.i, n - 1u); // an invocation past N reads the last token (and writes nothing)
 
   var acc: array<vec4<f32>, D4>;
   for (var c4 = 0u; c4 < D4; c4++) {
@@ -54,23 +33,22 @@ fn main(
   var z = 0.0;
   for (var ct0 = 0u; ct0 < nc; ct0 += CT) {
     let cts = min(CT, nc - ct0);
+    // the tile of R: CT summaries, and which of those clusters are non-empty
     for (var e = t; e < CT * D4; e += BT) {
-      let cc = e / D4;
-      let c4 = e % D4;
       var x = vec4<f32>(0.0);
-      if (cc < cts && c4 < dv4) {
-        x = R[(h * nc + ct0 + cc) * dv4 + c4];
+      if (e / D4 < cts && e % D4 < dv4) {
+        x = R[(tok.h * nc + ct0 + e / D4) * dv4 + e % D4];
       }
       Rs[e] = x;
     }
     for (var e = t; e < CT; e += BT) {
-      nonEmpty[e] = select(0u, CNT[h * nc + ct0 + e], e < cts);
+      nonEmpty[e] = select(0u, CNT[tok.h * nc + ct0 + e], e < cts);
     }
     workgroupBarrier();
-    if (live) {
+    if (tok.i < n) {
       for (var cc = 0u; cc < cts; cc++) {
         if (nonEmpty[cc] > 0u) {
-          let hc = h * nc + ct0 + cc;
+          let hc = tok.h * nc + ct0 + cc;
           let w = W[hc * n + ii];
           z += w;
           let slot = SLOT[hc * n + ii];
@@ -89,9 +67,9 @@ fn main(
     }
     workgroupBarrier();
   }
-  if (live) {
+  if (tok.i < n) {
     let inv = 1.0 / z;
-    let ob = (h * n + i) * P.dv;
+    let ob = (tok.h * n + tok.i) * P.dv;
     for (var c = 0u; c < P.dv; c++) {
       O[ob + c] = acc[c / 4u][c % 4u] * inv;
     }

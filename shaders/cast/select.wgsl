@@ -1,4 +1,4 @@
-// CAST step 3: which tokens each cluster takes (spec/variants.md §3).
+// CAST step 3: which tokens each cluster takes (docs/spec/variants.md §3).
 //
 // Pairs (i, c) are ordered by A_g[i, c] descending, then by token index ascending, then by
 // cluster ascending ("ties: lower token index wins", identical to the f64 reference). A_g ≥ 0,
@@ -21,24 +21,14 @@
 // src/attention/cast/reference.ts selectSaDeferred and docs/benchmarks-cast.md for why the
 // fixed point equals the greedy assignment), driven by indirect dispatches (control.wgsl).
 
-struct Params {
-  n: u32, d: u32, dv: u32, heads: u32,
-  nc: u32, kappa: u32, mode: u32, affinity: u32,
-  group0: u32, groups: u32, tiles: u32, blocks: u32,
-  scale: f32, head: u32, row0: u32, base: u32,
-  pool: u32, pcols: u32, lanes: u32, dv4: u32,
-}
+#include "cast/params.wgsl"
 
-const NONE: u32 = 0xffffffffu;
-// a token that has not proposed yet in this forward (CHOICE is reset to it by control.wgsl)
-const INIT: u32 = 0xfffffffeu;
 // Workgroup size of the per-cluster kernels: SB² invocations. 16² on GPUs; the host picks
 // 8² on a software adapter, where every barrier switches between all of a workgroup's
 // invocations and a smaller group is markedly faster.
 const SB: u32 = 16u; // @specialize
 const WG: u32 = SB * SB;
 
-@group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> AG: array<u32>;
 @group(0) @binding(2) var<storage, read_write> CHOICE: array<u32>;
 @group(0) @binding(3) var<storage, read_write> THR: array<u32>;
@@ -55,15 +45,27 @@ var<workgroup> blockSums: array<u32, 17>;
 var<workgroup> wA: u32;
 var<workgroup> wB: u32;
 
-fn passes(row: u32, hc: u32, i: u32) -> bool {
-  let key = AG[row + i];
+// the key of token i in cluster hc = h·N_c + c (A_g is cluster-major: row hc of N)
+fn keyOf(hc: u32, i: u32) -> u32 {
+  return AG[hc * P.n + i];
+}
+
+fn passes(hc: u32, i: u32) -> bool {
+  let key = keyOf(hc, i);
   let tv = THR[2u * hc];
   let ti = THR[2u * hc + 1u];
   return key > tv || (key == tv && i <= ti);
 }
 
-fn eligible(h: u32, c: u32, i: u32) -> bool {
-  return P.mode == 0u || CHOICE[h * P.n + i] == c;
+fn eligible(hc: u32, i: u32) -> bool {
+  return P.mode == 0u || CHOICE[(hc / P.nc) * P.n + i] == hc % P.nc;
+}
+
+/** The contiguous range of tokens invocation t owns in the scans of `select` and `compact`. */
+fn ownTokens(t: u32) -> vec2<u32> {
+  let span = (P.n + WG - 1u) / WG;
+  let lo = min(P.n, t * span);
+  return vec2<u32>(lo, min(P.n, lo + span));
 }
 
 /**
@@ -100,24 +102,16 @@ fn workgroupScan(t: u32, x: u32) -> vec2<u32> {
 }
 
 @compute @workgroup_size(256)
-fn propose(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let idx = (wid.x + wid.y * nwg.x) * 256u + t;
+fn propose(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
+  let idx = tokenOf(wg, t);
+  if (idx == NONE) { return; } // no barriers in this entry point
   let n = P.n;
   let nc = P.nc;
-  if (idx >= P.heads * n) {
-    return; // no barriers in this entry point
-  }
   let h = idx / n;
   let i = idx % n;
   let cur = CHOICE[idx];
-  if (cur == NONE) {
-    return; // no cluster passed it: thresholds only rise, so none ever will
-  }
-  if (cur != INIT && passes((h * nc + cur) * n, h * nc + cur, i)) {
+  if (cur == NONE) { return; } // no cluster passed it: thresholds only rise, so none ever will
+  if (cur != INIT && passes(h * nc + cur, i)) {
     // still accepted where it was: the passing clusters only shrink, so it is still the best
     atomicAdd(&PROP[h * nc + cur], 1u);
     return;
@@ -126,9 +120,8 @@ fn propose(
   var bestKey = 0u;
   for (var c = 0u; c < nc; c++) {
     let hc = h * nc + c;
-    let row = hc * n;
-    if (passes(row, hc, i)) {
-      let key = AG[row + i];
+    if (passes(hc, i)) {
+      let key = keyOf(hc, i);
       if (best == NONE || key > bestKey) {
         best = c;
         bestKey = key;
@@ -142,21 +135,11 @@ fn propose(
 }
 
 @compute @workgroup_size(WG)
-fn select(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let local = wid.x + wid.y * nwg.x;
-  if (local >= P.groups) {
-    return; // whole workgroup: uniform
-  }
-  let hc = P.group0 + local;
+// (the name shadows the builtin select() in this module: nothing here calls it)
+fn select(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
+  let hc = unitOf(wg);
+  if (hc == NONE) { return; } // whole workgroup: uniform
   let n = P.n;
-  let nc = P.nc;
-  let h = hc / nc;
-  let c = hc % nc;
-  let row = hc * n;
   let kappa = P.kappa;
 
   // eligible tokens: all (Top-K), or this round's proposers (SA; the counter is reset here
@@ -190,8 +173,8 @@ fn select(
     }
     workgroupBarrier();
     for (var i = t; i < n; i += WG) {
-      if (eligible(h, c, i)) {
-        let key = AG[row + i];
+      if (eligible(hc, i)) {
+        let key = keyOf(hc, i);
         if ((key & mask) == prefix) {
           atomicAdd(&hist[(key >> shift) & 255u], 1u);
         }
@@ -220,20 +203,18 @@ fn select(
 
   // the `remaining`-th eligible token with key == tv, in token order: each invocation owns
   // a contiguous range of tokens, counts its ties, and a prefix sum finds the owner
-  let span = (n + WG - 1u) / WG;
-  let lo = min(n, t * span);
-  let hi = min(n, lo + span);
+  let own = ownTokens(t);
   var ties = 0u;
-  for (var i = lo; i < hi; i++) {
-    if (eligible(h, c, i) && AG[row + i] == tv) {
+  for (var i = own.x; i < own.y; i++) {
+    if (eligible(hc, i) && keyOf(hc, i) == tv) {
       ties++;
     }
   }
   let s = workgroupScan(t, ties);
   if (s.x < remaining && remaining <= s.x + ties) {
     var k = s.x;
-    for (var i = lo; i < hi; i++) {
-      if (eligible(h, c, i) && AG[row + i] == tv) {
+    for (var i = own.x; i < own.y; i++) {
+      if (eligible(hc, i) && keyOf(hc, i) == tv) {
         k++;
         if (k == remaining) {
           THR[2u * hc] = tv;
@@ -249,34 +230,21 @@ fn select(
 }
 
 @compute @workgroup_size(WG)
-fn compact(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let local = wid.x + wid.y * nwg.x;
-  if (local >= P.groups) {
-    return; // whole workgroup: uniform
-  }
-  let hc = P.group0 + local;
-  let n = P.n;
-  let nc = P.nc;
-  let h = hc / nc;
-  let c = hc % nc;
-  let row = hc * n;
-  let span = (n + WG - 1u) / WG;
-  let lo = min(n, t * span);
-  let hi = min(n, lo + span);
+fn compact(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
+  let hc = unitOf(wg);
+  if (hc == NONE) { return; } // whole workgroup: uniform
+  let row = hc * P.n;
+  let own = ownTokens(t);
   var mine = 0u;
-  for (var i = lo; i < hi; i++) {
-    if (eligible(h, c, i) && passes(row, hc, i)) {
+  for (var i = own.x; i < own.y; i++) {
+    if (eligible(hc, i) && passes(hc, i)) {
       mine++;
     }
   }
   let s = workgroupScan(t, mine);
   var slot = s.x;
-  for (var i = lo; i < hi; i++) {
-    if (eligible(h, c, i) && passes(row, hc, i)) {
+  for (var i = own.x; i < own.y; i++) {
+    if (eligible(hc, i) && passes(hc, i)) {
       SLOT[row + i] = slot;
       MEM[hc * P.kappa + slot] = i;
       slot++;

@@ -24,9 +24,6 @@ import { generateInputs } from '../../src/workloads/generate';
 import { Rng } from '../../src/workloads/rng';
 import { asAttentionTensor } from '../../src/workloads/npy';
 import { makeInputs, runOne } from '../../src/bench/runner';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { writeNpy } from '../../src/workloads/npy';
 import { resultToRow } from '../../src/bench/rows';
 import { loadVectorCases } from '../vectors';
@@ -408,12 +405,12 @@ describe('surrogates, extras, runner', () => {
     expect(row).toMatchObject({ variant: 'cast', clusters: 8, kappa: 25, cast_mode: 'sa-topk', cast_multi_assigned: 0 });
     expect(row.cast_coverage).toBe(1);
     // surrogates from an .npy file, as the CLI's --set surrogates=file --set surrogatesFile=S.npy
-    const dir = mkdtempSync(join(tmpdir(), 'cast-gpu-'));
-    const sPath = join(dir, 'S.npy');
+    // (the CLI reads the path into the run's files)
+    const sPath = 'some/dir/S.npy';
     const s = Float32Array.from({ length: 5 * 8 }, (_, i) => Math.sin(i));
-    writeFileSync(sPath, writeNpy(s, [5, 8]));
+    const files = new Map([[sPath, writeNpy(s, [5, 8])]]);
     const run = { n: 50, d: 8, heads: 2, causal: false, workload: 'smooth', seed: 4, logitScale: 1 };
-    const rf = await runOne(host, { variant: 'cast', params: { clusters: 5, surrogates: 'file', surrogatesFile: sPath }, run }, { timing: false, compareExact: false, keepOutput: true });
+    const rf = await runOne(host, { variant: 'cast', params: { clusters: 5, surrogates: 'file', surrogatesFile: sPath }, run, files }, { timing: false, compareExact: false, keepOutput: true });
     expect(rf.status, rf.message).toBe('ok');
     const { x64 } = makeInputs({ variant: 'cast', run });
     const s2 = new Float32Array(80);
@@ -421,9 +418,12 @@ describe('surrogates, extras, runner', () => {
     s2.set(s, 40); // an N_c×d file serves every head
     const refF = castReference(x64, P({ clusters: 5 }), { surrogates: s2, withMap: false });
     expectOutput(rf.output!, refF.out, x64.shape, 'file surrogates through the runner');
-    const wrong = await runOne(host, { variant: 'cast', params: { clusters: 6, surrogates: 'file', surrogatesFile: sPath }, run });
+    const wrong = await runOne(host, { variant: 'cast', params: { clusters: 6, surrogates: 'file', surrogatesFile: sPath }, run, files });
     expect(wrong.status).toBe('invalid');
     expect(wrong.message).toMatch(/has shape \(5, 8\); CAST needs N_c×d = \(6, 8\) or H×N_c×d = \(2, 6, 8\)/);
+    const missing = await runOne(host, { variant: 'cast', params: { clusters: 5, surrogates: 'file', surrogatesFile: sPath }, run });
+    expect(missing.status).toBe('invalid');
+    expect(missing.message).toMatch(/surrogatesFile "some\/dir\/S.npy": the file's bytes were not provided/);
     const bad = await runOne(host, { variant: 'cast', params: { clusters: 300 }, run: { n: 200, d: 16, heads: 1, causal: false, workload: 'gaussian', seed: 1, logitScale: 1 } });
     expect(bad.status).toBe('invalid');
     expect(bad.message).toMatch(/N_c = 300 exceeds N = 200/);

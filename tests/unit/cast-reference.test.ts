@@ -1,13 +1,10 @@
-// The float64 CAST reference (spec/variants.md §3): the independent implementation's vectors,
+// The float64 CAST reference (docs/spec/variants.md §3): the independent implementation's vectors,
 // the spec's oracles (N_c = 1, κ = N is exact attention; rows of Â sum to 1; permuting
 // tokens permutes outputs), the effective map reproducing the output, the selection rules and
 // their ties, the deferred-acceptance form of SA Top-K the GPU runs, the surrogates, the
 // validation messages and the cost model.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   castHead,
   castReference,
@@ -21,11 +18,10 @@ import {
 import {
   kmeans,
   kmeansSampleSize,
-  registerSurrogates,
   resolveSurrogates,
   sampleRows,
   checkSurrogateShape,
-  loadSurrogatesFile,
+  surrogatesNpy,
 } from '../../src/attention/cast/surrogates';
 import { castCost, castVariant } from '../../src/attention/cast/variant';
 import { exactReference } from '../../src/attention/exact/reference';
@@ -272,22 +268,30 @@ describe('surrogates', () => {
     }
   });
 
-  it('reads an N_c×d or H×N_c×d .npy, registered arrays, and says what is wrong with a bad one', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cast-s-'));
-    const path = join(dir, 'S.npy');
-    writeFileSync(path, writeNpy(new Float64Array([1, 2, 3, 4, 5, 6]), [2, 3]));
-    const npy = loadSurrogatesFile(path);
+  it('reads an N_c×d or H×N_c×d .npy from the run\'s files, and says what is wrong with a bad or missing one', () => {
+    const path = 'dir/S.npy';
+    const files = new Map([
+      [path, writeNpy(new Float64Array([1, 2, 3, 4, 5, 6]), [2, 3])],
+      ['fitted-1', writeNpy(new Float32Array(12).fill(0.5), [2, 2, 3])],
+    ]);
+    const npy = surrogatesNpy(path, files);
     expect(checkSurrogateShape(npy, path, 2, 3, 4)).toEqual([]);
     expect(checkSurrogateShape(npy, path, 3, 3, 1)[0]).toMatch(/shape \(2, 3\); CAST needs N_c×d = \(3, 3\)/);
     expect(checkSurrogateShape(npy, path, 2, 4, 2)[0]).toMatch(/or H×N_c×d = \(2, 2, 4\)/);
-    expect(() => loadSurrogatesFile(join(dir, 'missing.npy'))).toThrow(/cannot read surrogate file .*ENOENT/);
-    expect(() => loadSurrogatesFile('')).toThrow(/needs surrogatesFile/);
-    registerSurrogates('fitted-1', { dtype: 'float32', shape: [2, 2, 3], data: new Float32Array(12).fill(0.5) });
-    expect(loadSurrogatesFile('fitted-1').shape).toEqual([2, 2, 3]);
+    expect(() => surrogatesNpy('dir/missing.npy', files)).toThrow(/surrogatesFile "dir\/missing.npy": the file's bytes were not provided/);
+    expect(() => surrogatesNpy('S.npy')).toThrow(/surrogatesFile "S.npy"/);
+    expect(() => surrogatesNpy('', files)).toThrow(/needs surrogatesFile/);
+    expect(surrogatesNpy('fitted-1', files).shape).toEqual([2, 2, 3]);
     // the reference resolves a file surrogate the same way
     const x = randomX({ n: 9, d: 3, dv: 3, heads: 1, causal: false }, 8);
-    const r = castReference(x, P({ clusters: 2, surrogates: 'file', surrogatesFile: path }));
+    const r = castReference(x, P({ clusters: 2, surrogates: 'file', surrogatesFile: path }), { files });
     expect(Array.from(r.surrogates)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(castVariant.reference(x, P({ clusters: 2, surrogates: 'file', surrogatesFile: path }), files).out)).toEqual(Array.from(r.out));
+    // validation reads the same files
+    const shape: Shape = { n: 9, d: 3, dv: 3, heads: 1, causal: false };
+    expect(validateRun(castVariant, shape, P({ clusters: 2, surrogates: 'file', surrogatesFile: path }), files)).toEqual([]);
+    expect(validateRun(castVariant, shape, P({ clusters: 3, surrogates: 'file', surrogatesFile: path }), files)[0]).toMatch(/has shape \(2, 3\)/);
+    expect(validateRun(castVariant, shape, P({ clusters: 2, surrogates: 'file', surrogatesFile: path }))[0]).toMatch(/surrogatesFile "dir\/S.npy": the file's bytes were not provided/);
   });
 });
 

@@ -1,4 +1,4 @@
-// Fitting CAST's surrogate tokens S to exact attention (spec/variants.md §3: "optionally fit
+// Fitting CAST's surrogate tokens S to exact attention (docs/spec/variants.md §3: "optionally fit
 // S … to minimize error against exact attention; gradients flow through A_q/A_k, not through
 // the selection").
 //
@@ -20,12 +20,14 @@ import fitSurrogateWgsl from '../../../shaders/cast/fit-surrogate.wgsl';
 import fitAdamWgsl from '../../../shaders/cast/fit-adam.wgsl';
 import type { Gpu } from '../../gpu/gpu';
 import { packUniform, pow2Bucket } from '../../gpu/uniforms';
+import { uniformLayout } from '../../gpu/wgsl';
+import { Allocations } from '../../gpu/plan-kit';
 import { runForward } from '../../gpu/timing';
-import type { GpuInputs, Inputs64, Shape } from '../types';
+import type { FileMap, GpuInputs, Inputs64, Shape } from '../types';
 import type { ParamValues } from '../../params/schema';
-import { planExact } from '../exact/plan';
+import { baseline, baselineTimedParams, variantParams } from '../registry';
 import { castAffinities, castConfig, castHead, type CastConfig } from './reference';
-import { CAST_UNIFORM, planCast } from './plan';
+import { planCast } from './plan';
 
 // ------------------------------------------------------------------------------ float64
 
@@ -122,12 +124,6 @@ export function castFitGrad64(x: Inputs64, s: Float64Array, cfg: CastConfig, ost
 
 // ------------------------------------------------------------------------------ GPU
 
-const FIT_UNIFORM = {
-  lossScale: 'f32', lr: 'f32', beta1: 'f32', beta2: 'f32',
-  eps: 'f32', c1: 'f32', c2: 'f32', gz: 'u32',
-  dlanes: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32',
-} as const;
-
 const FIT_SHADERS = {
   prep: fitPrepWgsl,
   token: fitTokenWgsl,
@@ -145,6 +141,8 @@ export interface FitOptions {
   beta2?: number;
   /** initial surrogates (H×N_c×d); from the params when absent */
   surrogates?: Float32Array;
+  /** the bytes of the surrogate file the params name (surrogates = file) */
+  files?: FileMap;
   /** after each step: the step (1-based), the loss at the S the step started from */
   onStep?: (step: number, loss: number) => void;
   signal?: AbortSignal;
@@ -170,7 +168,7 @@ export interface FitProbe {
  * back for the curve. A last forward measures the loss of the fitted S.
  */
 export async function fitSurrogates(gpu: Gpu, shape: Shape, p: ParamValues, inputs: GpuInputs, opts: FitOptions): Promise<FitResult> {
-  const run = await fitRunner(gpu, shape, p, inputs, opts.surrogates);
+  const run = await fitRunner(gpu, shape, p, inputs, opts.surrogates, opts.files);
   try {
     const losses: number[] = [];
     const b1 = opts.beta1 ?? 0.9;
@@ -201,68 +199,65 @@ export async function probeFitGradient(gpu: Gpu, shape: Shape, p: ParamValues, i
   }
 }
 
-async function fitRunner(gpu: Gpu, shape: Shape, p: ParamValues, inputs: GpuInputs, surrogates?: Float32Array) {
+async function fitRunner(gpu: Gpu, shape: Shape, p: ParamValues, inputs: GpuInputs, surrogates?: Float32Array, files?: FileMap) {
   const { n, d, dv, heads } = shape;
   const cfg = castConfig(n, p);
   const nc = cfg.clusters;
   const kappa = cfg.kappa;
-  const plan = await planCast(gpu, shape, p, inputs, { surrogates });
-  const owned: GPUBuffer[] = [];
+  const plan = await planCast(gpu, shape, p, inputs, { surrogates }, files);
+  const own = new Allocations(gpu);
   const temps: { destroy(): void }[] = [plan];
+  const destroy = () => {
+    own.releaseAll();
+    for (const t of temps) t.destroy();
+  };
   try {
-    const exact = await planExact(gpu, shape, 'flash', inputs);
+    // exact attention O*: the baseline's timed kernel (flash)
+    const exact = await baseline.plan(gpu, shape, variantParams(baseline, baselineTimedParams), inputs);
     temps.push(exact);
     await gpu.scoped('CAST fitting: exact attention', () => runForward(gpu, exact, 'cast.fit exact'));
     const { dv4, sb } = plan.sizes;
     const gzStride = dv4 * 4 + 2;
     const sLength = heads * nc * d;
-    const mk = (label: string, bytes: number) => {
-      const b = gpu.buffer(`cast.fit ${label}`, bytes);
-      owned.push(b);
-      return b;
-    };
-    const gz = mk('G per token', heads * n * gzStride * 4);
-    const daq = mk('dA_q', heads * nc * n * 4);
-    const gr = mk('gR', heads * nc * dv4 * 16);
-    const dak = mk('dA_k', heads * nc * kappa * 4);
-    const gs = mk('dS', sLength * 4);
-    const mom = mk('Adam moments', sLength * 8);
+    const mk = (label: string, floats: number) => own.buffer(`cast.fit ${label}`, floats);
+    const gz = mk('G per token', heads * n * gzStride);
+    const daq = mk('dA_q', heads * nc * n);
+    const gr = mk('gR', heads * nc * dv4 * 4);
+    const dak = mk('dA_k', heads * nc * kappa);
+    const gs = mk('dS', sLength);
+    const mom = mk('Adam moments', sLength * 2);
     gpu.fill(mom, 0);
-    const cols = pow2Bucket(dv4, 1);
     const wg = sb * sb;
     const dcols = Math.min(pow2Bucket(d, 1), wg);
-    const base = {
-      n, d, dv, heads, nc, kappa, mode: 0, affinity: 0, group0: 0, groups: heads * nc, tiles: 0, blocks: 0,
-      scale: 1 / Math.sqrt(d), head: 0, row0: 0, base: 0, pool: 1, pcols: 0, lanes: wg / cols, dv4,
-    };
-    const pu = gpu.uniform('cast.fit params', packUniform(CAST_UNIFORM, base));
-    const fu = gpu.uniform('cast.fit step', new ArrayBuffer(48));
-    owned.push(pu, fu);
-    const pipe = (k: keyof typeof FIT_SHADERS, bindings: ('uniform' | 'read' | 'storage')[], defines?: Record<string, number>) =>
-      gpu.pipelines.get({ shader: FIT_SHADERS[k], entryPoint: 'main', bindings, defines });
+    // one uniform for every fitting kernel (the forward's values and the step's, rewritten per step)
+    const layout = uniformLayout(fitPrepWgsl);
+    const stepValues = (o: StepOptions) => ({
+      ...plan.uniform,
+      lossScale: 2 / (heads * n * dv), lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: 1e-8,
+      c1: 1 - o.beta1 ** o.t, c2: 1 - o.beta2 ** o.t, gz: gzStride, dlanes: wg / dcols,
+    });
+    const pu = own.uniform('cast.fit params', packUniform(layout, stepValues({ lr: 0, beta1: 0.9, beta2: 0.999, t: 1, update: false })));
+    const pipe = (k: keyof typeof FIT_SHADERS, defines?: Record<string, number>) => gpu.pipelines.get({ shader: FIT_SHADERS[k], entryPoint: 'main', defines });
     const [pPrep, pToken, pSummary, pKey, pSurrogate, pAdam] = await Promise.all([
-      pipe('prep', ['uniform', 'uniform', 'read', 'read', 'read', 'storage', 'storage']),
-      pipe('token', ['uniform', 'uniform', 'read', 'read', 'read', 'read', 'read', 'storage']),
-      pipe('summary', ['uniform', 'uniform', 'read', 'read', 'read', 'storage'], { SB: sb }),
-      pipe('key', ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'storage']),
-      pipe('surrogate', ['uniform', 'uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'storage'], { SB: sb }),
-      pipe('adam', ['uniform', 'uniform', 'read', 'storage', 'storage']),
+      pipe('prep'),
+      pipe('token'),
+      pipe('summary', { SB: sb }),
+      pipe('key'),
+      pipe('surrogate', { SB: sb }),
+      pipe('adam'),
     ]);
     const B = plan.buffers;
-    const bgPrep = gpu.bindGroup(pPrep, 'cast.fit prep', [pu, fu, plan.output, exact.output, B.cnt, B.w, gz]);
-    const bgToken = gpu.bindGroup(pToken, 'cast.fit token', [pu, fu, gz, B.w, B.slot, B.r, B.y, daq]);
-    const bgSummary = gpu.bindGroup(pSummary, 'cast.fit summary', [pu, fu, gz, B.w, B.slot, gr]);
+    const bgPrep = gpu.bindGroup(pPrep, 'cast.fit prep', [pu, plan.output, exact.output, B.cnt, B.w, gz]);
+    const bgToken = gpu.bindGroup(pToken, 'cast.fit token', [pu, gz, B.w, B.slot, B.r, B.y, daq]);
+    const bgSummary = gpu.bindGroup(pSummary, 'cast.fit summary', [pu, gz, B.w, B.slot, gr]);
     const bgKey = gpu.bindGroup(pKey, 'cast.fit key', [pu, gr, B.r, inputs.v, B.mem, B.cnt, B.rw, dak]);
-    const bgSurrogate = gpu.bindGroup(pSurrogate, 'cast.fit surrogate', [pu, fu, inputs.q, inputs.k, daq, dak, B.mem, B.cnt, gs]);
-    const bgAdam = gpu.bindGroup(pAdam, 'cast.fit adam', [pu, fu, gs, B.s, mom]);
+    const bgSurrogate = gpu.bindGroup(pSurrogate, 'cast.fit surrogate', [pu, inputs.q, inputs.k, daq, dak, B.mem, B.cnt, gs]);
+    const bgAdam = gpu.bindGroup(pAdam, 'cast.fit adam', [pu, gs, B.s, mom]);
     const tokenGroups = Math.ceil((heads * n) / 256);
     const lossBuf = gz;
 
-    const step = async (o: { lr: number; beta1: number; beta2: number; t: number; update: boolean }): Promise<number> => {
-      gpu.device.queue.writeBuffer(fu, 0, packUniform(FIT_UNIFORM, {
-        lossScale: 2 / (heads * n * dv), lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: 1e-8,
-        c1: 1 - o.beta1 ** o.t, c2: 1 - o.beta2 ** o.t, gz: gzStride, dlanes: wg / dcols, pad0: 0, pad1: 0, pad2: 0,
-      }));
+    const step = async (o: StepOptions): Promise<number> => {
+      gpu.device.queue.writeBuffer(pu, 0, packUniform(layout, stepValues(o)));
       return gpu.scoped('CAST fitting step', async () => {
         await runForward(gpu, plan, 'cast.fit forward');
         const enc = gpu.device.createCommandEncoder({ label: 'cast.fit gradient' });
@@ -282,19 +277,17 @@ async function fitRunner(gpu: Gpu, shape: Shape, p: ParamValues, inputs: GpuInpu
         return sq / (heads * n * dv);
       });
     };
-    return {
-      plan,
-      gs,
-      sLength,
-      step,
-      destroy() {
-        for (const b of owned) gpu.release(b);
-        for (const t of temps) t.destroy();
-      },
-    };
+    return { plan, gs, sLength, step, destroy };
   } catch (e) {
-    for (const b of owned) gpu.release(b);
-    for (const t of temps) t.destroy();
+    destroy();
     throw e;
   }
+}
+
+interface StepOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  t: number;
+  update: boolean;
 }

@@ -1,4 +1,4 @@
-// GPU plan of CAST (spec/variants.md §3). One forward, per head:
+// GPU plan of CAST (docs/spec/variants.md §3). One forward, per head:
 //   logits.wgsl   A_q, A_k = Q·Sᵀ/τ, K·Sᵀ/τ           (per token, S tiles shared; cluster-major N_c×N)
 //   softmax.wgsl  W = softmax_c(A_q), A_g               (per token)
 //   select.wgsl   Top-K: select → compact               (radix select per cluster)
@@ -20,24 +20,17 @@ import mapWgsl from '../../../shaders/cast/map.wgsl';
 import statsWgsl from '../../../shaders/cast/stats.wgsl';
 import type { Gpu } from '../../gpu/gpu';
 import { foldGrid } from '../../gpu/gpu';
-import { packUniform, pow2Bucket } from '../../gpu/uniforms';
+import { pow2Bucket } from '../../gpu/uniforms';
 import { GpuError } from '../../gpu/errors';
 import { runForward } from '../../gpu/timing';
 import type { CompiledPipeline } from '../../gpu/pipelines';
-import type { Extra, GpuInputs, MapRequest, MapWindow, Plan, Shape } from '../types';
+import { Allocations, packParts, readUnits, type Step } from '../../gpu/plan-kit';
+import type { Extra, FileMap, GpuInputs, MapRequest, MapWindow, Plan, Shape } from '../types';
 import type { ParamValues } from '../../params/schema';
 import { checkMapRequest } from '../map-request';
 import { castConfig, type CastConfig } from './reference';
 import { INTRA_ROWS, LOGIT_TOKENS, MIX_TOKENS } from './sizes';
-import {
-  checkSurrogateShape,
-  loadSurrogatesFile,
-  randomSurrogates,
-  sampleRows,
-  surrogatesFromFile,
-  surrogatesFromSample,
-  type SurrogateSource,
-} from './surrogates';
+import { randomSurrogates, sampleRows, surrogatesFromFiles, surrogatesFromSample, type SurrogateSource } from './surrogates';
 
 export const SHADERS = {
   logits: logitsWgsl,
@@ -51,16 +44,17 @@ export const SHADERS = {
   stats: statsWgsl,
 };
 
-/** The uniform every CAST kernel reads (same field order as `struct Params` in shaders/cast). */
-export const CAST_UNIFORM = {
-  n: 'u32', d: 'u32', dv: 'u32', heads: 'u32',
-  nc: 'u32', kappa: 'u32', mode: 'u32', affinity: 'u32',
-  group0: 'u32', groups: 'u32', tiles: 'u32', blocks: 'u32',
-  scale: 'f32', head: 'u32', row0: 'u32', base: 'u32',
-  pool: 'u32', pcols: 'u32', lanes: 'u32', dv4: 'u32',
-} as const;
-type UniformValues = Record<keyof typeof CAST_UNIFORM, number>;
-const GRID_UNIFORM = { px: 'u32', py: 'u32', sx: 'u32', sy: 'u32' } as const;
+/** Values of the uniform every CAST kernel reads (`struct Params`, shaders/cast/params.wgsl). */
+export type CastUniform = Record<string, number>;
+
+/**
+ * The fields of the uniform a forward does not use: the SA grids (set for control.wgsl) and
+ * the fitting step (set by fit.ts).
+ */
+export const UNUSED_FIELDS: CastUniform = {
+  px: 0, py: 0, sx: 0, sy: 0,
+  lossScale: 0, lr: 0, beta1: 0, beta2: 0, eps: 0, c1: 0, c2: 0, gz: 0, dlanes: 0,
+};
 
 export { INTRA_ROWS, LOGIT_TOKENS, MIX_TOKENS };
 export const NONE = 0xffffffff;
@@ -101,9 +95,9 @@ export interface CastPlan extends Plan {
   readSaState(): Promise<{ rounds: number; converged: boolean }>;
   /** after a forward: per token (H×N), the number of clusters it joined and its main cluster (or NONE) */
   readTokenStats(): Promise<{ count: Uint32Array; best: Uint32Array }>;
-  /** buffers of a forward, for the surrogate fitting (cluster-major N_c×N per head) */
   /** the dispatch groups of one forward, by label (profiling: docs/benchmarks-cast.md) */
-  readonly items: readonly { label: string; flops: number; encode: (pass: GPUComputePassEncoder) => void }[];
+  readonly items: readonly Step[];
+  /** buffers of a forward, for the surrogate fitting (cluster-major N_c×N per head) */
   readonly buffers: {
     s: GPUBuffer; w: GPUBuffer; lk: GPUBuffer; slot: GPUBuffer; mem: GPUBuffer; cnt: GPUBuffer;
     /** summaries R, summary weights r per member slot, intra-cluster rows Y (vec4 rows of dv4) */
@@ -111,23 +105,8 @@ export interface CastPlan extends Plan {
   };
   /** the compile-time sizes the plan chose (the fitting kernels use the same) */
   readonly sizes: { dmax: number; dv4: number; sb: number };
-}
-
-/** Owns the buffers a plan allocated and returns them to the pool on destroy. */
-class Allocations {
-  readonly list: GPUBuffer[] = [];
-  constructor(private readonly gpu: Gpu) {}
-  add<T extends GPUBuffer>(b: T): T {
-    this.list.push(b);
-    return b;
-  }
-  get bytes(): number {
-    return this.list.reduce((s, b) => s + b.size, 0);
-  }
-  releaseAll() {
-    for (const b of this.list) this.gpu.release(b);
-    this.list.length = 0;
-  }
+  /** the uniform values of this plan's forward (group0, groups… as for a whole dispatch) */
+  readonly uniform: CastUniform;
 }
 
 /** Reads the given rows (row-major, rowFloats f32 each) of a GPU buffer, in order. Consecutive rows are read in one copy. */
@@ -150,18 +129,21 @@ async function readRows(gpu: Gpu, src: GPUBuffer, rowFloats: number, rows: numbe
   }
 }
 
-/** The H×N_c×d surrogates of a run: from a file, seeded random, or k-means of rows read back from the GPU. */
-export async function planSurrogates(gpu: Gpu, shape: Shape, p: ParamValues, inputs: GpuInputs): Promise<Float32Array> {
+/**
+ * The H×N_c×d surrogates of a run: from the file `surrogatesFile` names (its bytes in
+ * `files`), seeded random, or k-means of rows read back from the GPU.
+ */
+export async function planSurrogates(gpu: Gpu, shape: Shape, p: ParamValues, inputs: GpuInputs, files?: FileMap): Promise<Float32Array> {
   const { n, d, heads } = shape;
   const nc = Number(p.clusters);
   const source = p.surrogates as SurrogateSource;
   const seed = Number(p.surrogateSeed);
   if (source === 'file') {
-    const file = String(p.surrogatesFile ?? '');
-    const npy = loadSurrogatesFile(file);
-    const errs = checkSurrogateShape(npy, file, nc, d, heads);
-    if (errs.length) throw new GpuError('validation', errs.join('; '));
-    return surrogatesFromFile(npy, nc, d, heads);
+    try {
+      return surrogatesFromFiles(String(p.surrogatesFile ?? ''), files, nc, d, heads);
+    } catch (e) {
+      throw new GpuError('validation', (e as Error).message);
+    }
   }
   const out = new Float32Array(heads * nc * d);
   for (let h = 0; h < heads; h++) {
@@ -183,13 +165,7 @@ export async function planSurrogates(gpu: Gpu, shape: Shape, p: ParamValues, inp
   return out;
 }
 
-interface Item {
-  label: string;
-  flops: number;
-  encode: (pass: GPUComputePassEncoder) => void;
-}
-
-export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: GpuInputs, opts: CastPlanOptions = {}): Promise<CastPlan> {
+export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: GpuInputs, opts: CastPlanOptions = {}, files?: FileMap): Promise<CastPlan> {
   const { n, d, dv, heads } = shape;
   const cfg = castConfig(n, p);
   const nc = cfg.clusters;
@@ -198,7 +174,7 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   if (!(nc >= 1 && nc <= n && kappa >= 1 && kappa <= n)) {
     throw new GpuError('validation', `CAST needs 1 ≤ N_c ≤ N and 1 ≤ κ ≤ N; got N = ${n}, N_c = ${nc}, κ = ${kappa}`);
   }
-  const surrogates = opts.surrogates ?? (await planSurrogates(gpu, shape, p, inputs));
+  const surrogates = opts.surrogates ?? (await planSurrogates(gpu, shape, p, inputs, files));
   if (surrogates.length !== heads * nc * d) throw new GpuError('validation', `CAST surrogates must hold H·N_c·d = ${heads * nc * d} values, got ${surrogates.length}`);
 
   const dmax = pow2Bucket(Math.max(d, dv), 4);
@@ -209,7 +185,8 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   // workgroup memory (measured: the intra-cluster kernel at N = 1024, N_c = 128 took 4.6×
   // longer with 64-key tiles than with 16-key tiles on SwiftShader), so it gets small
   // key/value tiles; the logits kernel ran as fast with 16 as with 64 surrogates per tile
-  // there (and 1.6× slower reading S straight from global memory without tiles).
+  // there (and 1.6× slower reading S straight from global memory without tiles). BC is a
+  // multiple of 16 (the flash tile loop takes 16 keys at a time): dmax ≤ 256.
   const bc = Math.min(soft ? 16 : 64, 4096 / dmax);
   const ctLogits = Math.min(64, 4096 / pow2Bucket(d, 4));
   const ctMix = Math.min(64, 4096 / dmax);
@@ -219,76 +196,71 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   // adapter, where a barrier costs a switch through every invocation of the workgroup
   const sb = soft ? 8 : 16;
   const lanes = (sb * sb) / cols;
-  const alloc = new Allocations(gpu);
+  const own = new Allocations(gpu);
   const hnN = heads * nc * n;
-  const buf = (label: string, bytes: number, usage?: GPUBufferUsageFlags) => alloc.add(gpu.buffer(`cast.${label}`, bytes, usage));
-  const output = buf('output', heads * n * dv * 4);
-  const sBuf = alloc.add(gpu.upload('cast.surrogates', surrogates));
-  const w = buf('W (logits of Q, then softmax) H×N_c×N', hnN * 4);
-  const lk = buf('A_k logits H×N_c×N', hnN * 4);
-  const ag = buf('A_g H×N_c×N', hnN * 4);
-  const slot = buf('member slots H×N_c×N', hnN * 4);
-  const mem = buf('members H×N_c×κ', heads * nc * kappa * 4);
-  const cnt = buf('member counts', heads * nc * 4);
-  const thr = buf('thresholds', heads * nc * 8);
-  const choice = buf('SA choice', heads * n * 4);
-  const prop = buf('SA proposers', heads * nc * 4);
-  const ctrl = buf('SA control', 16);
-  const args = buf('SA indirect args', 32, GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
-  const y = buf('Y H×N_c×κ×dv', heads * nc * kappa * dv4 * 16);
-  const r = buf('R H×N_c×dv', heads * nc * dv4 * 16);
-  const rw = buf('summary weights r H×N_c×κ', heads * nc * kappa * 4);
+  const buf = (label: string, floats: number) => own.buffer(`cast.${label}`, floats);
+  const output = buf('output', heads * n * dv);
+  const sBuf = own.upload('cast.surrogates', surrogates);
+  const w = buf('W (logits of Q, then softmax) H×N_c×N', hnN);
+  const lk = buf('A_k logits H×N_c×N', hnN);
+  const ag = buf('A_g H×N_c×N', hnN);
+  const slot = buf('member slots H×N_c×N', hnN);
+  const mem = buf('members H×N_c×κ', heads * nc * kappa);
+  const cnt = buf('member counts', heads * nc);
+  const thr = buf('thresholds', heads * nc * 2);
+  const choice = buf('SA choice', heads * n);
+  const prop = buf('SA proposers', heads * nc);
+  const ctrl = buf('SA control', 4);
+  const args = own.add(gpu.buffer('cast.SA indirect args', 32, GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC));
+  const y = buf('Y H×N_c×κ×dv', heads * nc * kappa * dv4 * 4);
+  const r = buf('R H×N_c×dv', heads * nc * dv4 * 4);
+  const rw = buf('summary weights r H×N_c×κ', heads * nc * kappa);
 
-  const base: UniformValues = {
+  const base: CastUniform = {
     n, d, dv, heads, nc, kappa, mode: MODE[cfg.mode], affinity: AFFINITY[cfg.affinity],
     group0: 0, groups: 0, tiles: 0, blocks: 0, scale: 1 / Math.sqrt(d), head: 0, row0: 0, base: 0,
-    pool: 1, pcols: 0, lanes, dv4,
+    pool: 1, pcols: 0, lanes, dv4, ...UNUSED_FIELDS,
   };
-  const uniforms: GPUBuffer[] = []; // map-time uniforms, released after each read
-  const uni = (over: Partial<UniformValues>, owner: 'plan' | 'temp' = 'plan') => {
-    const b = gpu.uniform('cast.params', packUniform(CAST_UNIFORM, { ...base, ...over }));
-    if (owner === 'plan') alloc.add(b);
-    else uniforms.push(b);
-    return b;
-  };
+  /** a uniform of `shader` (every CAST kernel reads the same struct), owned by `by` */
+  const uni = (shader: keyof typeof SHADERS, over: CastUniform, by: Allocations = own) => by.params(SHADERS[shader], `cast.${shader} params`, { ...base, ...over });
 
-  const pipe = (shader: keyof typeof SHADERS, entryPoint: string, bindings: ('uniform' | 'read' | 'storage')[], defines?: Record<string, number>) =>
-    gpu.pipelines.get({ shader: SHADERS[shader], entryPoint, bindings, defines });
+  const pipe = (shader: keyof typeof SHADERS, entryPoint: string, defines?: Record<string, number>) => gpu.pipelines.get({ shader: SHADERS[shader], entryPoint, defines });
   const [pLogits, pSoftmax, pPropose, pSelect, pCompact, pInit, pAdvance, pSummary, pIntra, pMix] = await Promise.all([
-    pipe('logits', 'main', ['uniform', 'read', 'read', 'read', 'storage', 'storage'], { DMAX: pow2Bucket(d, 4), CT: ctLogits }),
-    pipe('softmax', 'main', ['uniform', 'storage', 'read', 'storage']),
-    ...['propose', 'select', 'compact'].map((e) => pipe('select', e, ['uniform', 'read', 'storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'storage'], { SB: sb })),
-    pipe('control', 'init', ['uniform', 'uniform', 'storage', 'storage', 'storage', 'storage', 'storage']),
-    pipe('control', 'advance', ['uniform', 'uniform', 'storage', 'storage', 'storage', 'storage', 'storage']),
-    pipe('summary', 'main', ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage'], { SB: sb }),
-    pipe('intra', 'main', ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'], { DMAX: dmax, BC: bc }),
-    pipe('mix', 'main', ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'], { DMAX: dmax, CT: ctMix }),
+    pipe('logits', 'main', { DMAX: pow2Bucket(d, 4), CT: ctLogits }),
+    pipe('softmax', 'main'),
+    ...['propose', 'select', 'compact'].map((e) => pipe('select', e, { SB: sb })),
+    pipe('control', 'init'),
+    pipe('control', 'advance'),
+    pipe('summary', 'main', { SB: sb }),
+    pipe('intra', 'main', { DMAX: dmax, BC: bc }),
+    pipe('mix', 'main', { DMAX: dmax, CT: ctMix }),
   ]);
 
-  const items: Item[] = [];
+  const items: Step[] = [];
   const maxF = gpu.maxFlopsPerSubmit;
   /** Splits `total` workgroups of `perGroup` FLOPs each into dispatches of ≤ maxFlopsPerSubmit. */
-  const chunked = (pl: CompiledPipeline, label: string, total: number, perGroup: number, over: Partial<UniformValues>, bindings: (u: GPUBuffer) => GPUBuffer[]) => {
+  const chunked = (shader: keyof typeof SHADERS, pl: CompiledPipeline, total: number, perGroup: number, over: CastUniform, bindings: (u: GPUBuffer) => GPUBuffer[]) => {
+    const label = `cast.${shader}`;
     const per = Math.max(1, Math.floor(maxF / Math.max(perGroup, 1)));
     for (let g0 = 0; g0 < total; g0 += per) {
       const groups = Math.min(per, total - g0);
-      const bg = gpu.bindGroup(pl, label, bindings(uni({ ...over, group0: g0, groups })));
+      const bg = gpu.bindGroup(pl, label, bindings(uni(shader, { ...over, group0: g0, groups })));
       items.push({ label, flops: groups * perGroup, encode: (pass) => gpu.dispatch(pass, pl, bg, groups) });
     }
   };
 
   // 1. logits
   const tilesI = Math.ceil(n / LOGIT_TOKENS);
-  chunked(pLogits, 'cast.logits', heads * tilesI, LOGIT_TOKENS * nc * 4 * d, { tiles: tilesI }, (u) => [u, inputs.q, inputs.k, sBuf, w, lk]);
+  chunked('logits', pLogits, heads * tilesI, LOGIT_TOKENS * nc * 4 * d, { tiles: tilesI }, (u) => [u, inputs.q, inputs.k, sBuf, w, lk]);
   // 2. softmax over clusters
   const tokenGroups = Math.ceil((heads * n) / 256);
   {
-    const bg = gpu.bindGroup(pSoftmax, 'cast.softmax', [uni({}), w, lk, ag]);
+    const bg = gpu.bindGroup(pSoftmax, 'cast.softmax', [uni('softmax', {}), w, lk, ag]);
     items.push({ label: 'cast.softmax', flops: heads * n * nc * 12, encode: (pass) => gpu.dispatch(pass, pSoftmax, bg, tokenGroups) });
   }
   // 3. selection
   const selBindings = (u: GPUBuffer) => [u, ag, choice, thr, slot, mem, cnt, ctrl, prop];
-  const selUni = uni({ group0: 0, groups: heads * nc });
+  const selUni = uni('select', { group0: 0, groups: heads * nc });
   const bgSel = gpu.bindGroup(pSelect, 'cast.select', selBindings(selUni));
   const bgCompact = gpu.bindGroup(pCompact, 'cast.compact', selBindings(selUni));
   const selectOps = heads * nc * n * 9;
@@ -305,8 +277,7 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
     const maxDim = gpu.limits.maxComputeWorkgroupsPerDimension;
     const [px, py] = foldGrid(tokenGroups, maxDim);
     const [sx, sy] = foldGrid(heads * nc, maxDim);
-    const grid = alloc.add(gpu.uniform('cast.sa grid', packUniform(GRID_UNIFORM, { px, py, sx, sy })));
-    const ctlBindings = [selUni, grid, thr, ctrl, args, choice, prop];
+    const ctlBindings = [uni('control', { px, py, sx, sy }), thr, ctrl, args, choice, prop];
     const bgInit = gpu.bindGroup(pInit, 'cast.sa init', ctlBindings);
     const bgAdvance = gpu.bindGroup(pAdvance, 'cast.sa advance', ctlBindings);
     const bgPropose = gpu.bindGroup(pPropose, 'cast.sa propose', selBindings(selUni));
@@ -331,27 +302,18 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
   }
   // 4. summaries
   {
-    const bg = gpu.bindGroup(pSummary, 'cast.summary', [uni({ group0: 0, groups: heads * nc }), lk, inputs.v, mem, cnt, r, rw]);
+    const bg = gpu.bindGroup(pSummary, 'cast.summary', [uni('summary', { group0: 0, groups: heads * nc }), lk, inputs.v, mem, cnt, r, rw]);
     items.push({ label: 'cast.summary', flops: heads * nc * kappa * (2 * dv + 6), encode: (pass) => gpu.dispatch(pass, pSummary, bg, heads * nc) });
   }
   // 5. intra-cluster attention
   const blocks = Math.ceil(kappa / INTRA_ROWS);
-  chunked(pIntra, 'cast.intra', heads * nc * blocks, INTRA_ROWS * kappa * (2 * d + 2 * dv + 5), { blocks }, (u) => [u, inputs.q, inputs.k, inputs.v, mem, cnt, y]);
+  chunked('intra', pIntra, heads * nc * blocks, INTRA_ROWS * kappa * (2 * d + 2 * dv + 5), { blocks }, (u) => [u, inputs.q, inputs.k, inputs.v, mem, cnt, y]);
   // 6. mixing
   const mixTiles = Math.ceil(n / MIX_TOKENS);
-  chunked(pMix, 'cast.mix', heads * mixTiles, MIX_TOKENS * nc * 2 * dv, { tiles: mixTiles }, (u) => [u, w, slot, cnt, r, y, output]);
+  chunked('mix', pMix, heads * mixTiles, MIX_TOKENS * nc * 2 * dv, { tiles: mixTiles }, (u) => [u, w, slot, cnt, r, y, output]);
 
-  // pack the items into parts of ≤ maxFlopsPerSubmit (an item is never split here)
-  const parts: Item[][] = [[]];
-  let partFlops = 0;
-  for (const it of items) {
-    if (partFlops > 0 && partFlops + it.flops > maxF) {
-      parts.push([]);
-      partFlops = 0;
-    }
-    parts[parts.length - 1].push(it);
-    partFlops += it.flops;
-  }
+  // the items packed into parts of ≤ maxFlopsPerSubmit (an item is never split here)
+  const parts = packParts(items, maxF);
 
   const readU32 = async (b: GPUBuffer, bytes: number) => new Uint32Array((await gpu.read(b, 0, bytes)).buffer);
 
@@ -362,13 +324,14 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
     },
     output,
     get bytesAllocated() {
-      return alloc.bytes;
+      return own.bytes;
     },
     config: cfg,
     surrogates,
     items,
     buffers: { s: sBuf, w, lk, slot, mem, cnt, r, rw, y },
     sizes: { dmax, dv4, sb },
+    uniform: { ...base, group0: 0, groups: heads * nc },
     async readSelection() {
       const counts = await readU32(cnt, heads * nc * 4);
       const members = await readU32(mem, heads * nc * kappa * 4);
@@ -384,11 +347,12 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
       return { rounds: s[1], converged: s[2] === 1 };
     },
     async readTokenStats() {
-      const pStats = await pipe('stats', 'main', ['uniform', 'read', 'read', 'storage']);
-      const out = gpu.buffer('cast.token stats', heads * n * 8);
+      const pStats = await pipe('stats', 'main');
+      const temp = new Allocations(gpu);
       try {
+        const out = temp.buffer('cast.token stats', heads * n * 2);
         return await gpu.scoped('CAST token statistics', async () => {
-          const bg = gpu.bindGroup(pStats, 'cast.stats', [uni({}, 'temp'), w, slot, out]);
+          const bg = gpu.bindGroup(pStats, 'cast.stats', [uni('stats', {}, temp), w, slot, out]);
           const enc = gpu.device.createCommandEncoder({ label: 'cast.stats' });
           const pass = enc.beginComputePass({ label: 'cast.stats' });
           gpu.dispatch(pass, pStats, bg, tokenGroups);
@@ -404,58 +368,44 @@ export async function planCast(gpu: Gpu, shape: Shape, p: ParamValues, inputs: G
           return { count, best };
         });
       } finally {
-        gpu.release(out);
-        releaseTemp();
+        temp.releaseAll();
       }
     },
     readMap: (req) => readMap(req),
     extras: () => extras(),
-    destroy: () => {
-      alloc.releaseAll();
-      releaseTemp();
-    },
+    destroy: () => own.releaseAll(),
   };
-
-  function releaseTemp() {
-    for (const b of uniforms) gpu.release(b);
-    uniforms.length = 0;
-  }
 
   async function readMap(req: MapRequest): Promise<MapWindow> {
     const errs = checkMapRequest(shape, req);
     if (errs.length) throw new GpuError('validation', errs.join('; '));
-    const pl = await pipe('map', req.kind === 'rows' ? 'rows' : 'pooledMap', ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'read', 'storage']);
-    const pool = req.kind === 'rows' ? 1 : req.pool;
+    const rows = req.kind === 'rows';
+    const pipeline = await pipe('map', rows ? 'rows' : 'pooledMap');
+    const pool = rows ? 1 : req.pool;
     const pcols = Math.ceil(n / pool);
-    const outRows = req.kind === 'rows' ? req.rows : pcols;
-    const outCols = req.kind === 'rows' ? n : pcols;
-    const units = req.kind === 'rows' ? req.rows : pcols;
+    const outRows = rows ? req.rows : pcols;
+    const outCols = rows ? n : pcols;
     // per map row: every cluster's members once, and three passes of dot products over the
     // members of the clusters the row joined (about N_c·κ/N of them)
     const rowOps = nc * kappa * 6 + Math.max(1, (nc * kappa) / n) * 3 * kappa * 2 * d;
-    const perPart = Math.max(1, Math.floor(maxF / (rowOps * pool)));
     const out = gpu.buffer('cast.map', outRows * outCols * 4);
     try {
-      return await gpu.scoped('CAST attention map', async () => {
-        await runForward(gpu, plan, 'cast.map forward'); // the map reads the forward's buffers
-        for (let u0 = 0; u0 < units; u0 += perPart) {
-          const count = Math.min(perPart, units - u0);
-          const row0 = req.kind === 'rows' ? req.row0 + u0 : u0;
-          const u = uni({ head: req.head, row0, base: req.kind === 'rows' ? req.row0 : 0, groups: count, pool, pcols }, 'temp');
-          const bg = gpu.bindGroup(pl, 'cast.map', [u, inputs.q, inputs.k, w, slot, mem, cnt, rw, out]);
-          const enc = gpu.device.createCommandEncoder({ label: 'cast.map' });
-          const pass = enc.beginComputePass({ label: 'cast.map' });
-          gpu.dispatch(pass, pl, bg, count);
-          pass.end();
-          gpu.device.queue.submit([enc.finish()]);
-          await gpu.device.queue.onSubmittedWorkDone();
-        }
-        const data = await gpu.read(out, 0, outRows * outCols * 4);
-        return { kind: req.kind, head: req.head, data, rows: outRows, cols: outCols, row0: req.kind === 'rows' ? req.row0 : 0, pool, signed: false };
+      await gpu.scoped('CAST attention map: forward', () => runForward(gpu, plan, 'cast.map forward')); // the map reads the forward's buffers
+      const data = await readUnits(gpu, {
+        label: 'CAST attention map',
+        pipeline,
+        units: outRows,
+        unitFlops: rowOps * pool,
+        out,
+        floats: outRows * outCols,
+        bind: (temp, u0, count) => [
+          uni('map', { head: req.head, row0: rows ? req.row0 + u0 : u0, base: rows ? req.row0 : 0, groups: count, pool, pcols }, temp),
+          inputs.q, inputs.k, w, slot, mem, cnt, rw, out,
+        ],
       });
+      return { kind: req.kind, head: req.head, data, rows: outRows, cols: outCols, row0: rows ? req.row0 : 0, pool, signed: false };
     } finally {
       gpu.release(out);
-      releaseTemp();
     }
   }
 

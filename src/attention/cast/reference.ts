@@ -1,11 +1,11 @@
-// Float64 CPU reference of CAST (spec/variants.md §3), one head at a time:
+// Float64 CPU reference of CAST (docs/spec/variants.md §3), one head at a time:
 //   A_q = Q·Sᵀ/τ, A_k = K·Sᵀ/τ (τ = √d); A_g = softmax_c(A_q) ∘ softmax_c(A_k) (sum, product,
 //   or softmax_c(A_q) alone); clusters I_c by Top-K or SA Top-K (ties: lower token index,
 //   then lower cluster index); intra-cluster softmax attention; summaries
 //   R_c = Σ_{j∈I_c} softmax_j(A_k[j,c])·v_j; O_i = Σ_{c∋i} W_ic·Y^c_i + Σ_{c∌i} W_ic·R_c with
 //   W = softmax_c(A_q) over the non-empty clusters (renormalized).
 // Also: the effective map Â and the deferred-acceptance form of SA Top-K that the GPU runs.
-import type { Inputs64, ReferenceResult } from '../types';
+import type { FileMap, Inputs64, ReferenceResult } from '../types';
 import type { ParamValues } from '../../params/schema';
 import { resolveSurrogates, type SurrogateSource } from './surrogates';
 
@@ -233,6 +233,8 @@ export interface CastReferenceOptions {
   surrogates?: Float32Array | Float64Array;
   /** per head, the clusters to use instead of selecting */
   members?: number[][][];
+  /** the bytes of the surrogate file (surrogates = file), keyed by surrogatesFile */
+  files?: FileMap;
 }
 
 /** CAST over every head of `x` with the variant's parameters. */
@@ -244,6 +246,7 @@ export function castReference(x: Inputs64, p: ParamValues, opts: CastReferenceOp
     source: p.surrogates as SurrogateSource,
     file: String(p.surrogatesFile ?? ''),
     seed: Number(p.surrogateSeed ?? 1),
+    files: opts.files,
   });
   const withMap = opts.withMap ?? n <= 2048;
   const out = new Float64Array(heads * n * dv);

@@ -1,12 +1,12 @@
-// CAST surrogate tokens S (N_c×d per head), spec/variants.md §3 step 1.
+// CAST surrogate tokens S (N_c×d per head), docs/spec/variants.md §3 step 1.
 //
 // Sources:
 // - kmeans-k (default): k-means of the keys; kmeans-qk: k-means of the stacked [Q; K];
 // - random: i.i.d. N(0, 1/d), seeded;
-// - file: an N_c×d (shared by every head) or H×N_c×d array the user trained elsewhere — a
-//   .npy path read with node:fs under Node (the CLI's `--set surrogates=file --set
-//   surrogatesFile=S.npy`), or an array held in memory: in the browser, the one loaded with
-//   the CAST panel's file picker or fitted there (setPageSurrogates).
+// - file: an N_c×d (shared by every head) or H×N_c×d .npy the user trained elsewhere, named
+//   by the file-type parameter surrogatesFile; its bytes come with the run (FileMap): the CLI
+//   reads the path (`--set surrogates=file --set surrogatesFile=S.npy`), the page takes the
+//   file loaded or fitted in the CAST panel (or picked with the file picker).
 //
 // S is a parameter of the model, not part of the forward: it is computed once, on the CPU,
 // in float64, and rounded to float32. The f64 reference and the GPU plan call the very same
@@ -16,6 +16,7 @@
 // rows — so initializing S stays well under a second even at N = 65 536.
 import { Rng } from '../../workloads/rng';
 import { parseNpy, formatShape, type NpyArray } from '../../workloads/npy';
+import type { FileMap } from '../types';
 
 export type SurrogateSource = 'kmeans-k' | 'kmeans-qk' | 'random' | 'file';
 
@@ -136,62 +137,19 @@ export function randomSurrogates(clusters: number, d: number, seed: number, head
 
 // ----------------------------------------------------------------------------- files
 
-/** Arrays registered in memory by name (tests, tools) and the page's own (name ''). */
-const registered = new Map<string, NpyArray>();
-let pageLabel = '';
-
-/** Names an in-memory surrogate array so that `surrogatesFile = name` finds it. */
-export function registerSurrogates(name: string, npy: NpyArray): void {
-  registered.set(name, npy);
-}
-
 /**
- * The surrogates loaded or fitted in this page (the CAST panel): what `surrogates = file`
- * uses when no surrogatesFile is named — the browser has no paths. `undefined` clears them.
+ * The array of the surrogate file `name` (the value of surrogatesFile), parsed from its bytes
+ * in `files`. Throws, naming the parameter, when no file is named or its bytes are missing.
  */
-export function setPageSurrogates(label: string, npy: NpyArray | undefined): void {
-  if (npy) registered.set('', npy);
-  else registered.delete('');
-  pageLabel = npy ? label : '';
-}
-
-/** The page's surrogates and their label, if any. */
-export function pageSurrogates(): { label: string; npy: NpyArray } | undefined {
-  const npy = registered.get('');
-  return npy ? { label: pageLabel, npy } : undefined;
-}
-
-function isNode(): boolean {
-  return typeof process !== 'undefined' && Boolean(process.versions?.node);
-}
-
-/**
- * The surrogate array named by `surrogatesFile`: a registered in-memory array (with the name
- * '': the page's, see setPageSurrogates), else (under Node) the .npy at that path.
- * Synchronous (node:fs through process.getBuiltinModule) so the synchronous f64 reference can
- * use it too.
- */
-export function loadSurrogatesFile(path: string): NpyArray {
-  const mem = registered.get(path);
-  if (mem) return mem;
-  if (!isNode()) {
-    throw new Error(
-      path
-        ? `surrogate file "${path}" cannot be read in the browser: load it with the CAST panel's "Load S (.npy)" (paths are for the CLI)`
-        : 'surrogates = file: load an N_c×d .npy or fit S in the CAST panel first',
-    );
+export function surrogatesNpy(name: string, files?: FileMap): NpyArray {
+  if (!name) {
+    throw new Error('surrogates = file needs surrogatesFile: an N_c×d .npy (CLI: --set surrogatesFile=S.npy; in the page: load or fit S in the CAST panel)');
   }
-  if (!path) throw new Error('surrogates = file needs surrogatesFile: the path of an N_c×d .npy (CLI: --set surrogatesFile=S.npy)');
-  const getBuiltin = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-  if (!getBuiltin) throw new Error(`reading surrogate file "${path}" needs Node ≥ 20.16 (process.getBuiltinModule)`);
-  const fs = getBuiltin('node:fs') as typeof import('node:fs');
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(path);
-  } catch (e) {
-    throw new Error(`cannot read surrogate file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  const bytes = files?.get(name);
+  if (!bytes) {
+    throw new Error(`surrogatesFile "${name}": the file's bytes were not provided (CLI: the path of an .npy; in the page: load it, or fit S, in the CAST panel)`);
   }
-  return parseNpy(bytes, path);
+  return parseNpy(bytes, name);
 }
 
 /** Problems with a surrogate array for `clusters` surrogates of dimension d over `heads` heads. */
@@ -218,11 +176,21 @@ export function surrogatesFromFile(npy: NpyArray, clusters: number, d: number, h
   return out;
 }
 
+/** H×N_c×d f32 surrogates from the file surrogatesFile = `name` (bytes in `files`), shape-checked. */
+export function surrogatesFromFiles(name: string, files: FileMap | undefined, clusters: number, d: number, heads: number): Float32Array {
+  const npy = surrogatesNpy(name, files);
+  const errs = checkSurrogateShape(npy, name, clusters, d, heads);
+  if (errs.length) throw new Error(errs.join('; '));
+  return surrogatesFromFile(npy, clusters, d, heads);
+}
+
 export interface SurrogateParams {
   clusters: number;
   source: SurrogateSource;
   file: string;
   seed: number;
+  /** the bytes of the file `file` names (surrogates = file) */
+  files?: FileMap;
 }
 
 /**
@@ -231,12 +199,7 @@ export interface SurrogateParams {
  */
 export function resolveSurrogates(q: Float64Array, k: Float64Array, n: number, d: number, heads: number, sp: SurrogateParams): Float32Array {
   const nc = sp.clusters;
-  if (sp.source === 'file') {
-    const npy = loadSurrogatesFile(sp.file);
-    const errs = checkSurrogateShape(npy, sp.file, nc, d, heads);
-    if (errs.length) throw new Error(errs.join('; '));
-    return surrogatesFromFile(npy, nc, d, heads);
-  }
+  if (sp.source === 'file') return surrogatesFromFiles(sp.file, sp.files, nc, d, heads);
   const out = new Float32Array(heads * nc * d);
   for (let h = 0; h < heads; h++) {
     if (sp.source === 'random') {

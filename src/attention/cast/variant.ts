@@ -1,11 +1,10 @@
 // CAST: clustering self-attention with surrogate tokens (arXiv 2402.04239; the contract is
-// spec/variants.md §3). Parameters, validation, notes and the cost model.
-import type { AttentionVariant, Cost, Extra, Shape } from '../types';
+// docs/spec/variants.md §3). Parameters, validation, notes, the cost model and the panel.
+import type { AttentionVariant, Cost, Extra, FileMap, Shape } from '../types';
 import type { ParamSpec, ParamValues } from '../../params/schema';
 import { castReference, effectiveKappa, type CastMode } from './reference';
 import { INTRA_ROWS, LOGIT_TOKENS, MIX_TOKENS } from './sizes';
-import { checkSurrogateShape, loadSurrogatesFile, kmeansSampleSize, pageSurrogates, KMEANS_ITERS } from './surrogates';
-import { formatShape } from '../../workloads/npy';
+import { checkSurrogateShape, surrogatesNpy, kmeansSampleSize, KMEANS_ITERS } from './surrogates';
 
 /** Largest head dimension the intra-cluster kernel's private arrays take (as exact attention). */
 export const CAST_MAX_HEAD_DIM = 256;
@@ -51,7 +50,7 @@ export const castParams: ParamSpec[] = [
   },
   {
     name: 'surrogatesFile', label: 'Surrogates file', type: 'file', default: '', urlKey: 'sf', csvColumn: 'cast_surrogates_file',
-    help: 'With surrogates = file: path of an N_c×d or H×N_c×d float32/float64 .npy (CLI). In the browser leave it empty: the surrogates loaded or fitted in the CAST panel are used.',
+    help: 'With surrogates = file: path of an N_c×d or H×N_c×d float32/float64 .npy (CLI). In the browser: the file loaded or fitted in the CAST panel (the panel sets this).',
   },
   {
     name: 'surrogateSeed', label: 'Surrogate seed', type: 'int', default: 1, min: 0, max: 2 ** 31 - 1, urlKey: 'ss', csvColumn: 'cast_surrogate_seed',
@@ -73,7 +72,7 @@ export function castCost(shape: Shape, p: ParamValues): Cost {
     heads *
     (4 * n * nc * d + // A_q, A_k
       12 * n * nc + // softmaxes over clusters and A_g
-      n * nc * Math.ceil(Math.log2(kappa + 1)) + // selection (spec/benchmarks.md)
+      n * nc * Math.ceil(Math.log2(kappa + 1)) + // selection (docs/spec/benchmarks.md)
       pairs * (2 * d + 2 * dv + 5) + // intra-cluster attention
       members * (2 * dv + 6) + // summaries
       2 * n * nc * dv); // mixing
@@ -102,7 +101,7 @@ export const castVariant: AttentionVariant = {
   params: castParams,
   supports: { causal: false, map: true },
   tolerance: { abs: 1e-5, rel: 1e-4, absScale: 'one' },
-  validate(shape: Shape, p: ParamValues) {
+  validate(shape: Shape, p: ParamValues, files?: FileMap) {
     const errs: string[] = [];
     const nc = num(p, 'clusters');
     const kappa = num(p, 'kappa');
@@ -113,7 +112,8 @@ export const castVariant: AttentionVariant = {
     }
     if (p.surrogates === 'file') {
       try {
-        errs.push(...checkSurrogateShape(loadSurrogatesFile(String(p.surrogatesFile ?? '')), String(p.surrogatesFile), nc, shape.d, shape.heads));
+        const name = String(p.surrogatesFile ?? '');
+        errs.push(...checkSurrogateShape(surrogatesNpy(name, files), name, nc, shape.d, shape.heads));
       } catch (e) {
         errs.push((e as Error).message);
       }
@@ -138,10 +138,6 @@ export const castVariant: AttentionVariant = {
         text: `N_c·κ = ${nc * kappa} < N = ${n}: at least ${n - nc * kappa} tokens join no cluster and get only cluster summaries.`,
       });
     }
-    const page = pageSurrogates();
-    if (p.surrogates === 'file' && !p.surrogatesFile && page) {
-      notes.push({ kind: 'note', id: 'pageSurrogates', tone: 'info', text: `Surrogates: ${page.label} (${formatShape(page.npy.shape)}), loaded in the CAST panel — not part of the link.` });
-    }
     if ((p.surrogates === 'kmeans-k' || p.surrogates === 'kmeans-qk') && nc <= n) {
       const rows = p.surrogates === 'kmeans-k' ? n : 2 * n;
       const m = kmeansSampleSize(rows, nc);
@@ -149,8 +145,9 @@ export const castVariant: AttentionVariant = {
     }
     return notes;
   },
-  reference: (x, p) => castReference(x, p),
+  reference: (x, p, files) => castReference(x, p, { files }),
   // the kernels (WGSL) load with the first plan, not with the registry
-  plan: async (gpu, shape, p, inputs) => (await import('./plan')).planCast(gpu, shape, p, inputs),
+  plan: async (gpu, shape, p, inputs, files) => (await import('./plan')).planCast(gpu, shape, p, inputs, {}, files),
   cost: castCost,
+  panels: [{ title: 'CAST: surrogate tokens (load or fit S)', load: () => import('./panel') }],
 };

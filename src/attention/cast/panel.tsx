@@ -3,28 +3,31 @@
 //   surrogates (surrogates = file; N_c follows the file).
 // - Fit S: Adam steps on the GPU against exact attention's output for the current inputs,
 //   gradients through A_q and A_k with the clusters held fixed (src/attention/cast/fit.ts),
-//   with the loss curve; the fitted S become the page's surrogates and can be downloaded
-//   for the CLI (--set surrogates=file --set surrogatesFile=S.npy).
-// The page's surrogates live in memory: a shared link carries `surrogates = file` but not S.
+//   with the loss curve; the fitted S become the page's surrogates (written as the .npy
+//   FITTED_NAME) and can be downloaded for the CLI (--set surrogates=file --set
+//   surrogatesFile=S.npy).
+// Either way the .npy's bytes go into the page's file store (`files`, keyed by the name that
+// surrogatesFile then holds), where every run takes them from, as it does for a file picked
+// for any file-type parameter: a shared link carries the name, not S.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { fitSurrogates } from '../attention/cast/fit';
-import { checkSurrogateShape, pageSurrogates, setPageSurrogates } from '../attention/cast/surrogates';
-import { makeInputs } from '../bench/runner';
-import { browserGpuHost } from '../gpu/browser';
-import type { GpuHost } from '../gpu/gpu';
-import { configOf } from '../state/config';
-import { playgroundStore, usePlayground } from '../state/store';
-import { formatShape, parseNpy, writeNpy, type NpyArray } from '../workloads/npy';
-import { themeColors } from './figure-theme';
-import { formatNumber } from './format';
-import { useColorScheme } from './use-color-scheme';
-import { usePlotly } from './use-plotly';
-import type { VariantPanelProps } from './variant-panels';
-import { downloadBlob } from './download';
-import { baseLayout } from './plot-style';
+import { fitSurrogates } from './fit';
+import { checkSurrogateShape } from './surrogates';
+import { makeInputs } from '../../bench/runner';
+import { browserGpuHost } from '../../gpu/browser';
+import type { GpuHost } from '../../gpu/gpu';
+import { configOf } from '../../state/config';
+import { playgroundStore, usePlayground } from '../../state/store';
+import { formatShape, parseNpy, writeNpy, type NpyArray } from '../../workloads/npy';
+import { baseLayout, downloadBlob, formatNumber, themeColors, useColorScheme, usePlotly, type VariantPanelProps } from '../../ui/kit';
 
 /** The fitting runs on a device of its own, opened on the first fit. */
 let fitHost: GpuHost | undefined;
+
+/** The file name the fitted surrogates are stored under (surrogatesFile = this). */
+export const FITTED_NAME = 'fitted-surrogates.npy';
+
+/** What the panel calls the surrogate files it stored (a fit's steps and loss), by file name. */
+const labels = new Map<string, string>();
 
 type FitState =
   | { kind: 'idle' }
@@ -32,7 +35,17 @@ type FitState =
   | { kind: 'done'; losses: number[]; seconds: number }
   | { kind: 'failed'; message: string; losses: number[] };
 
-const download = (name: string, npy: NpyArray) => downloadBlob(name, new Blob([writeNpy(npy.data, npy.shape) as BlobPart], { type: 'application/octet-stream' }));
+const download = (name: string, bytes: Uint8Array) => downloadBlob(name, new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+
+/** The surrogate file in use (surrogates = file): its name, label and parsed array, if its bytes are in the store. */
+function currentFile(name: string, bytes: Uint8Array | undefined): { name: string; label: string; bytes: Uint8Array; npy: NpyArray } | undefined {
+  if (!name || !bytes) return undefined;
+  try {
+    return { name, label: labels.get(name) ?? name, bytes, npy: parseNpy(bytes, name) };
+  } catch {
+    return undefined;
+  }
+}
 
 export default function CastPanel(_props: VariantPanelProps) {
   const variantId = usePlayground((s) => s.variantId);
@@ -40,7 +53,9 @@ export default function CastPanel(_props: VariantPanelProps) {
   const paramRaw = usePlayground((s) => s.paramRaw);
   const userData = usePlayground((s) => s.userData);
   const config = configOf({ variantId, runRaw, paramRaw, userData });
-  const [page, setPage] = useState(() => pageSurrogates());
+  const fileName = String(config.params.surrogatesFile ?? '');
+  const fileBytes = usePlayground((s) => s.files.get(fileName));
+  const page = useMemo(() => currentFile(fileName, fileBytes), [fileName, fileBytes]);
   const [loadError, setLoadError] = useState<string>();
   const [steps, setSteps] = useState('40');
   const [lr, setLr] = useState('0.05');
@@ -49,24 +64,27 @@ export default function CastPanel(_props: VariantPanelProps) {
   const { plotly } = usePlotly();
   const scheme = useColorScheme();
 
-  const applySurrogates = (label: string, npy: NpyArray) => {
-    setPageSurrogates(label, npy);
-    setPage(pageSurrogates());
+  /** Stores the .npy `bytes` (shape `shape`) as the file `name` and makes it the surrogates in use. */
+  const applySurrogates = (name: string, label: string, bytes: Uint8Array, shape: number[]) => {
+    labels.set(name, label);
     const s = playgroundStore().getState();
-    s.setParamValue('clusters', String(npy.shape[npy.shape.length - 2]));
+    s.setFile(name, bytes);
+    s.setParamValue('clusters', String(shape[shape.length - 2]));
     s.setParamValue('surrogates', 'file');
+    s.setParamValue('surrogatesFile', name);
   };
 
   const onFile = async (file: File | undefined) => {
     setLoadError(undefined);
     if (!file) return;
     try {
-      const npy = parseNpy(new Uint8Array(await file.arrayBuffer()), file.name);
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const npy = parseNpy(bytes, file.name);
       const { d, heads } = config.spec ? { d: Number(config.run.d), heads: Number(config.run.heads) } : { d: npy.shape.at(-1)!, heads: 1 };
       const nc = npy.shape.length >= 2 ? npy.shape[npy.shape.length - 2] : 0;
       const errs = checkSurrogateShape(npy, file.name, nc, d, heads);
       if (errs.length) throw new Error(errs[0]);
-      applySurrogates(file.name, npy);
+      applySurrogates(file.name, file.name, bytes, npy.shape);
     } catch (e) {
       setLoadError((e as Error).message);
     }
@@ -98,6 +116,7 @@ export default function CastPanel(_props: VariantPanelProps) {
             steps: stepsN,
             lr: lrN,
             signal: ctl.signal,
+            files: playgroundStore().getState().files,
             onStep: (step, loss) => {
               losses.push(loss);
               setFit({ kind: 'running', step, steps: stepsN, losses: [...losses], ctl });
@@ -109,9 +128,8 @@ export default function CastPanel(_props: VariantPanelProps) {
           gpu.release(inputs.v);
         }
       });
-      const nc = Number(spec.params?.clusters);
-      const npy: NpyArray = { dtype: 'float32', shape: [shape.heads, nc, shape.d], data: result.surrogates };
-      applySurrogates(`fitted S (${stepsN} steps, loss ${formatNumber(result.losses.at(-1)!)})`, npy);
+      const fitted = [shape.heads, Number(spec.params?.clusters), shape.d];
+      applySurrogates(FITTED_NAME, `fitted S (${stepsN} steps, loss ${formatNumber(result.losses.at(-1)!)})`, writeNpy(result.surrogates, fitted), fitted);
       setFit({ kind: 'done', losses: result.losses, seconds: (performance.now() - t0) / 1000 });
     } catch (e) {
       const aborted = e instanceof DOMException && e.name === 'AbortError';
@@ -152,7 +170,7 @@ export default function CastPanel(_props: VariantPanelProps) {
         {params.surrogates === 'file' && page && (
           <>
             {' '}
-            <button type="button" onClick={() => download('surrogates.npy', page.npy)}>
+            <button type="button" onClick={() => download('surrogates.npy', page.bytes)}>
               Download S.npy
             </button>
           </>
