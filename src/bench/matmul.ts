@@ -1,30 +1,29 @@
 // The device's own tiled-matmul throughput: the yardstick for every kernel's GFLOP/s.
 import matmulWgsl from '../../shaders/bench/matmul.wgsl';
 import type { Gpu } from '../gpu/gpu';
-import { packUniform } from '../gpu/uniforms';
+import { Allocations } from '../gpu/plan-kit';
 import type { Plan } from '../attention/types';
 import { timePlan, type Timing, type TimingOptions } from '../gpu/timing';
 
 const MATMUL = matmulWgsl;
-const UNIFORM = { m: 'u32', n: 'u32', k: 'u32', tilesN: 'u32', groups: 'u32' } as const;
+/** edge of the output tile one workgroup computes (TM in shaders/common/matmul-tile.wgsl) */
+const TILE = 64;
 
 /** A plan computing C = A·B (A: m×k, B: k×n) with the tiled kernel. */
 export async function planMatmul(gpu: Gpu, m: number, n: number, k: number, a: GPUBuffer, b: GPUBuffer): Promise<Plan> {
-  const pipe = await gpu.pipelines.get({ shader: MATMUL, entryPoint: 'main', bindings: ['uniform', 'read', 'read', 'storage'] });
-  const tilesN = Math.ceil(n / 64);
-  const groups = Math.ceil(m / 64) * tilesN;
-  const output = gpu.buffer('matmul.c', m * n * 4);
-  const uni = gpu.uniform('matmul.params', packUniform(UNIFORM, { m, n, k, tilesN, groups }));
+  const pipe = await gpu.pipelines.get({ shader: MATMUL, entryPoint: 'main' });
+  const tilesN = Math.ceil(n / TILE);
+  const groups = Math.ceil(m / TILE) * tilesN;
+  const own = new Allocations(gpu);
+  const output = own.buffer('matmul.c', m * n);
+  const uni = own.params(MATMUL, 'matmul.params', { m, n, k, tilesN, groups });
   const bg = gpu.bindGroup(pipe, 'matmul', [uni, a, b, output]);
   return {
     parts: 1,
     encode: (pass) => gpu.dispatch(pass, pipe, bg, groups),
     output,
-    bytesAllocated: output.size + uni.size,
-    destroy: () => {
-      gpu.release(output);
-      gpu.release(uni);
-    },
+    bytesAllocated: own.bytes,
+    destroy: () => own.releaseAll(),
   };
 }
 
