@@ -47,6 +47,9 @@ export function resolveWgsl(file, shadersRoot, read = (p) => readFileSync(p, 'ut
         const target = resolve(shadersRoot, m[1]);
         if (!target.startsWith(resolve(shadersRoot) + sep)) throw new Error(`${id}:${i + 1}: #include "${m[1]}" leaves the shaders folder`);
         runOpen = false;
+        // a file including one of its includers is a cycle even though that file was seen
+        const chain = [...stack, id];
+        if (chain.includes(rel(target))) throw new Error(`WGSL include cycle: ${[...chain, rel(target)].join(' → ')}\n  at ${id}:${i + 1}`);
         if (seen.has(rel(target))) return; // once per shader
         try {
           emit(target, [...stack, id]);
