@@ -1,4 +1,4 @@
-// Float64 CPU reference of exact softmax attention (spec/variants.md §0):
+// Float64 CPU reference of exact softmax attention (docs/spec/variants.md §0):
 // O = softmax(Q·Kᵀ/√d)·V per head, optional causal mask, row max subtracted first.
 import type { Inputs64, ReferenceResult } from '../types';
 
