@@ -8,7 +8,8 @@ import type { Gpu } from '../../src/gpu/gpu';
 import { GpuDistiller } from '../../src/attention/linear/train/gpu';
 import { distillLoss, type Batch, type LossKind } from '../../src/attention/linear/train/reference';
 import { initParams, type TrainableArch } from '../../src/attention/linear/kernels';
-import { Trainer, DEFAULT_TRAIN } from '../../src/attention/linear/train/trainer';
+import { Trainer } from '../../src/attention/linear/train/trainer';
+import { DEFAULT_TRAIN } from '../../src/attention/linear/train/config';
 import { Rng } from '../../src/workloads/rng';
 
 let gpu: Gpu;

@@ -10,13 +10,10 @@ import { linearExplicit, linearReference, phiRows } from '../../src/attention/li
 import {
   KERNELS, favorProjection, initParams, orthogonalMatrix, paramCount, paramLayout, type KernelId, type KernelSpec, type TrainableArch,
 } from '../../src/attention/linear/kernels';
-import { resolveKernelSync } from '../../src/attention/linear/params';
+import { resolveKernel, resolveKernelSync } from '../../src/attention/linear/params';
 import { parseWeights, weightsToJson } from '../../src/attention/linear/weights';
 import { exactReference } from '../../src/attention/exact/reference';
 import { writeNpy } from '../../src/workloads/npy';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 const linearCases = loadVectorCases().filter((c) => c.variant === 'linear');
 
@@ -75,14 +72,15 @@ describe('linear reference vs the independent vectors (1e-12)', () => {
 
   it('the favor case through the CLI path (--set projection=W.npy) gives the same output', () => {
     const c = linearCases.find((x) => x.params.kernel === 'favor')!;
-    const dir = mkdtempSync(join(tmpdir(), 'linear-'));
-    const path = join(dir, 'W.npy');
+    // the bytes the CLI reads from disk (the run's files, keyed by the parameter's value)
+    const path = 'W.npy';
     const w = c.tensors.projection;
-    writeFileSync(path, writeNpy(Float64Array.from(w.data), w.shape));
+    const files = new Map([[path, writeNpy(Float64Array.from(w.data), w.shape)]]);
     const q = asAttentionTensor(c.tensors.q, 'q');
-    const spec = resolveKernelSync({ kernel: 'favor', features: w.shape[0], projection: path }, q.d);
+    const spec = resolveKernelSync({ kernel: 'favor', features: w.shape[0], projection: path }, q.d, files);
     expect(Array.from(spec.projection!)).toEqual(Array.from(w.data));
-    expect(() => resolveKernelSync({ kernel: 'favor', features: 32, projection: path }, q.d)).toThrow(/shape \(features, d\) = \(32, 6\).*set features=16/);
+    expect(() => resolveKernelSync({ kernel: 'favor', features: 32, projection: path }, q.d, files)).toThrow(/shape \(features, d\) = \(32, 6\).*set features=16/);
+    expect(() => resolveKernelSync({ kernel: 'favor', features: 16, projection: 'other.npy' }, q.d, files)).toThrow(/^projection=other.npy: the file's contents were not given \(FAVOR\+ projection/);
   });
 });
 
@@ -280,14 +278,17 @@ describe('trainable kernels: parameters and weights JSON', () => {
     expect(bad((j) => ((j.tensors as Record<string, unknown>).extra = [1]))).toThrow(/unknown tensor "extra"/);
   });
   it('a weights file that does not fit the run is refused with the setting to change', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'linear-w-'));
-    const path = join(dir, 'w.json');
-    writeFileSync(path, weightsToJson({ arch: archs[1], params: initParams(archs[1], 1) }));
-    expect(resolveKernelSync({ kernel: 'ffk', features: 7, layers: 3, weights: path }, 5).params!.length).toBe(paramCount(archs[1]));
-    expect(() => resolveKernelSync({ kernel: 'ffk', features: 8, layers: 3, weights: path }, 5)).toThrow(/features = 7: set features=7/);
-    expect(() => resolveKernelSync({ kernel: 'ffk', features: 7, layers: 3, weights: path }, 6)).toThrow(/made for d = 5, this run has d = 6/);
-    expect(() => resolveKernelSync({ kernel: 'hedgehog', weights: path }, 5)).toThrow(/holds ffk weights, but kernel=hedgehog/);
-    expect(() => resolveKernelSync({ kernel: 'ffk', features: 7, layers: 3, weights: join(dir, 'nope.json') }, 5)).toThrow(/cannot read weights file .*ENOENT/);
+    const path = 'w.json';
+    const files = new Map([[path, new TextEncoder().encode(weightsToJson({ arch: archs[1], params: initParams(archs[1], 1) }))]]);
+    expect(resolveKernelSync({ kernel: 'ffk', features: 7, layers: 3, weights: path }, 5, files).params!.length).toBe(paramCount(archs[1]));
+    expect(() => resolveKernelSync({ kernel: 'ffk', features: 8, layers: 3, weights: path }, 5, files)).toThrow(/features = 7: set features=7/);
+    expect(() => resolveKernelSync({ kernel: 'ffk', features: 7, layers: 3, weights: path }, 6, files)).toThrow(/made for d = 5, this run has d = 6/);
+    expect(() => resolveKernelSync({ kernel: 'hedgehog', weights: path }, 5, files)).toThrow(/holds ffk weights, but kernel=hedgehog/);
+    // the bytes are the host's to give (the CLI reads the file, the page its picker): absent, the parameter is named
+    expect(() => resolveKernelSync({ kernel: 'ffk', features: 7, layers: 3, weights: 'nope.json' }, 5, files)).toThrow(/^weights=nope.json: the file's contents were not given \(Weights file/);
+    // weights from this page's session are a file too (weightsFrom = session names it in weights)
+    expect(resolveKernelSync({ kernel: 'ffk', features: 7, layers: 3, weightsFrom: 'session', weights: path }, 5, files).source).toBe('the session weights (w.json)');
+    expect(() => resolveKernelSync({ kernel: 'ffk', features: 7, layers: 3, weightsFrom: 'session' }, 5, files)).toThrow(/no ffk weights in this session yet/);
   });
 });
 
@@ -296,14 +297,14 @@ describe('shipped weights (public/kernels)', () => {
     const { SHIPPED } = await import('../../src/attention/linear/weights');
     expect(SHIPPED.map((s) => s.file).sort()).toEqual(['ffk-d64.json', 'hedgehog-d64.json']);
     for (const s of SHIPPED) {
-      const spec = resolveKernelSync({ kernel: s.arch.kernel, features: s.arch.features, layers: s.arch.layers }, s.arch.d);
+      const spec = await resolveKernel({ kernel: s.arch.kernel, features: s.arch.features, layers: s.arch.layers }, s.arch.d);
       expect(spec.untrained).toBe(false);
       expect(spec.source).toContain(s.file);
       expect(spec.params!.length).toBe(paramCount(s.arch));
       expect(spec.params!.every(Number.isFinite)).toBe(true);
     }
     // the variant's default kernel at the default d is the shipped ffk
-    const dflt = resolveKernelSync({}, 64);
+    const dflt = await resolveKernel({}, 64);
     expect([dflt.kernel, dflt.untrained, dflt.source]).toEqual(['ffk', false, 'shipped weights public/kernels/ffk-d64.json']);
     // no shipped weights for d = 32: the untrained initialization, said in the source
     expect(resolveKernelSync({}, 32).source).toMatch(/untrained initialization .*no shipped weights for ffk d=32/);

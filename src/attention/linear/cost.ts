@@ -1,4 +1,4 @@
-// Cost model of the linear-attention engine (spec/benchmarks.md "Cost models"), counting
+// Cost model of the linear-attention engine (docs/spec/benchmarks.md "Cost models"), counting
 // what the kernels in shaders/linear do (multiply and add count as 2):
 //   kv:     N·(φ + 2·D·(dv + 1))               φ(k_j) and the outer products into S, z
 //   reduce: H·D·(dv + 1)·C·4                   chunk states combined (negligible)

@@ -1,4 +1,4 @@
-// Feature maps φ of linear attention (spec/variants.md §4): their dimensions, FAVOR+'s
+// Feature maps φ of linear attention (docs/spec/variants.md §4): their dimensions, FAVOR+'s
 // seeded orthogonal projection, the trainable kernels' parameter layout and initialization.
 // Everything here is plain data shared by the float64 reference, the GPU plan and the
 // trainer (./train).
@@ -168,7 +168,7 @@ export function favorProjection(m: number, d: number, seed: number): Float64Arra
   return w;
 }
 
-/** Initial parameters of a trainable kernel (spec §4): hedgehog W = I, b = 0; ffk W_o orthogonal, W_g ~ N(0, 1/din), b = 0. */
+/** Initial parameters of a trainable kernel (docs/spec/variants.md §4): hedgehog W = I, b = 0; ffk W_o orthogonal, W_g ~ N(0, 1/din), b = 0. */
 export function initParams(arch: TrainableArch, seed: number): Float64Array {
   const p = new Float64Array(paramCount(arch));
   const slots = paramLayout(arch);

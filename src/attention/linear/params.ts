@@ -1,15 +1,13 @@
 // The linear variant's knobs (schemas drive the UI controls, URL keys, CSV columns and the
 // CLI's --set) and their resolution into a KernelSpec (kernels.ts).
 import type { ParamSpec, ParamValues } from '../../params/schema';
-import { parseNpy } from '../../workloads/npy';
+import type { FileMap } from '../types';
+import { parseNpy, type NpyArray } from '../../workloads/npy';
 import {
   KERNELS, KERNEL_LABELS, MAX_FEATURE_DIM, MAX_FFK_LAYERS, favorProjection, featureDim, initParams, isTrainable,
   type KernelId, type KernelSpec, type TrainableArch,
 } from './kernels';
-import {
-  archLabel, archMismatch, findShipped, getSessionWeights, parseWeights, readFileNode, shippedWeights, shippedWeightsSync,
-  type TrainableWeights,
-} from './weights';
+import { archLabel, archMismatch, findShipped, parseWeights, shippedWeights, shippedWeightsSync, type TrainableWeights } from './weights';
 
 export const WEIGHT_SOURCES = ['auto', 'init', 'session'] as const;
 export type WeightSource = (typeof WEIGHT_SOURCES)[number];
@@ -47,15 +45,15 @@ export const linearParamSpecs: ParamSpec[] = [
       { value: 'init', label: 'Untrained initialization' },
       { value: 'session', label: 'Trained in this session (training panel)' },
     ],
-    help: 'Hedgehog and the feed-forward kernel only. auto: the weights shipped in public/kernels when they fit d, features and layers, otherwise the untrained initialization (a note says so); session: the weights trained or loaded in the training panel.',
+    help: 'Hedgehog and the feed-forward kernel only. auto: the weights file when one is given, else the weights shipped in public/kernels when they fit d, features and layers, otherwise the untrained initialization (a note says so); session: the weights trained or loaded in the training panel (which names them in the weights file).',
   },
   {
     name: 'weights', label: 'Weights file', type: 'file', default: '', urlKey: 'wf', csvColumn: 'weights',
-    help: 'CLI: a weights JSON (from `cli train --out`) for hedgehog / ffk; its d, features and layers must match the run. In the browser use the training panel instead.',
+    help: 'A weights JSON (from `cli train --out` or the training panel) for hedgehog / ffk; its d, features and layers must match the run. CLI: --set weights=FILE.json.',
   },
   {
     name: 'projection', label: 'FAVOR+ projection', type: 'file', default: '', urlKey: 'proj', csvColumn: 'projection',
-    help: 'CLI: an .npy of shape features×d used as FAVOR+\'s projection exactly as given (no orthogonalization, no rescaling); empty = seeded orthogonal random features.',
+    help: 'An .npy of shape features×d used as FAVOR+\'s projection exactly as given (no orthogonalization, no rescaling); empty = seeded orthogonal random features. CLI: --set projection=FILE.npy.',
   },
 ];
 
@@ -99,7 +97,7 @@ export function dimOf(lp: LinearParams, d: number): number {
   return featureDim(lp.kernel, d, lp.features, lp.hyperbolic);
 }
 
-/** Problems with a configuration that need no file access ([] = ok). */
+/** Problems with a configuration that need no file's contents ([] = ok). */
 export function validateLinear(lp: LinearParams, d: number): string[] {
   const errs: string[] = [];
   const D = dimOf(lp, d);
@@ -107,14 +105,11 @@ export function validateLinear(lp: LinearParams, d: number): string[] {
     errs.push(`${lp.kernel} at d = ${d}${lp.kernel === 'favor' ? `, features = ${lp.features}${lp.hyperbolic ? ' (hyperbolic: 2×)' : ''}` : ''} has D = ${D} features; the engine handles at most ${MAX_FEATURE_DIM}`);
   }
   if (lp.weights && !isTrainable(lp.kernel)) errs.push(`weights=${lp.weights} is for the trainable kernels (hedgehog, ffk); kernel is ${lp.kernel}`);
-  if (lp.weights && lp.weightsFrom !== 'auto') errs.push(`weights=${lp.weights} and weightsFrom=${lp.weightsFrom} contradict: a weights file is used as given (leave weightsFrom at auto)`);
+  if (lp.weights && lp.weightsFrom === 'init') errs.push(`weights=${lp.weights} and weightsFrom=${lp.weightsFrom} contradict: a weights file is used as given (leave weightsFrom at auto)`);
   if (lp.projection && lp.kernel !== 'favor') errs.push(`projection=${lp.projection} is for kernel favor; kernel is ${lp.kernel}`);
   if (!(lp.eps >= 0)) errs.push(`eps must be ≥ 0, got ${lp.eps}`);
-  if (lp.weightsFrom === 'session' && isTrainable(lp.kernel)) {
-    const w = getSessionWeights(lp.kernel);
-    const arch = archOf(lp, d)!;
-    if (!w) errs.push(`no ${lp.kernel} weights in this session yet: train or load them in the training panel, or choose other weights`);
-    else errs.push(...archMismatch(w.arch, arch, 'the session weights'));
+  if (lp.weightsFrom === 'session' && isTrainable(lp.kernel) && !lp.weights) {
+    errs.push(`no ${lp.kernel} weights in this session yet: train or load them in the training panel, or choose other weights`);
   }
   return errs;
 }
@@ -125,9 +120,10 @@ const cache = new Map<string, KernelSpec>();
 const CACHE_MAX = 16;
 
 function cacheKey(lp: LinearParams, d: number): string | undefined {
-  // session weights change under the same parameters: never cached
-  if (lp.weightsFrom === 'session' && isTrainable(lp.kernel)) return undefined;
-  return JSON.stringify([lp.kernel, d, lp.features, lp.layers, lp.hyperbolic, lp.kseed, lp.weightsFrom, lp.weights, lp.projection]);
+  // a file's bytes can change under the same name (a new pick, new session weights): specs
+  // made from files are not cached here (their parses are, by the bytes)
+  if (lp.weights || lp.projection) return undefined;
+  return JSON.stringify([lp.kernel, d, lp.features, lp.layers, lp.hyperbolic, lp.kseed, lp.weightsFrom]);
 }
 
 function remember(key: string | undefined, spec: KernelSpec): KernelSpec {
@@ -138,13 +134,41 @@ function remember(key: string | undefined, spec: KernelSpec): KernelSpec {
   return spec;
 }
 
-function projectionFromFile(path: string, m: number, d: number): Float64Array {
-  const npy = parseNpy(readFileNode(path, 'projection'), path);
+/** The bytes of the file parameter `param` names, from the run's files (a clear error naming it when they are absent). */
+function fileBytes(files: FileMap | undefined, param: 'weights' | 'projection', name: string): Uint8Array {
+  const bytes = files?.get(name);
+  if (!bytes) {
+    const label = linearParamSpecs.find((s) => s.name === param)!.label;
+    throw new Error(`${param}=${name}: the file's contents were not given (${label}: the command line reads it from disk, the page from the file picked for it)`);
+  }
+  return bytes;
+}
+
+const parsedWeights = new WeakMap<Uint8Array, TrainableWeights>();
+const parsedNpy = new WeakMap<Uint8Array, NpyArray>();
+
+function weightsFile(files: FileMap | undefined, name: string): TrainableWeights {
+  const bytes = fileBytes(files, 'weights', name);
+  let w = parsedWeights.get(bytes);
+  if (!w) {
+    w = parseWeights(new TextDecoder().decode(bytes), name);
+    parsedWeights.set(bytes, w);
+  }
+  return w;
+}
+
+function projectionFile(files: FileMap | undefined, name: string, m: number, d: number): Float64Array {
+  const bytes = fileBytes(files, 'projection', name);
+  let npy = parsedNpy.get(bytes);
+  if (!npy) {
+    npy = parseNpy(bytes, name);
+    parsedNpy.set(bytes, npy);
+  }
   if (npy.shape.length !== 2 || npy.shape[0] !== m || npy.shape[1] !== d) {
-    throw new Error(`${path}: FAVOR+ projection must have shape (features, d) = (${m}, ${d}), got (${npy.shape.join(', ')}); set features=${npy.shape[0] ?? '?'} to match it`);
+    throw new Error(`${name}: FAVOR+ projection must have shape (features, d) = (${m}, ${d}), got (${npy.shape.join(', ')}); set features=${npy.shape[0] ?? '?'} to match it`);
   }
   const w = Float64Array.from(npy.data);
-  if (!w.every(Number.isFinite)) throw new Error(`${path}: the projection has non-finite entries`);
+  if (!w.every(Number.isFinite)) throw new Error(`${name}: the projection has non-finite entries`);
   return w;
 }
 
@@ -161,11 +185,11 @@ function initSpec(lp: LinearParams, d: number, why: string): KernelSpec {
 }
 
 /**
- * The feature map of `p` at head dimension d, synchronously: files are read with node:fs,
- * shipped weights from the repository under Node or the fetch cache in the browser. Throws a
- * clear error when something is missing (in the browser: call resolveKernel first).
+ * The feature map of `p` at head dimension d, synchronously: the files its parameters name
+ * come from `files` (the run's FileMap), shipped weights from their cache (resolveKernel
+ * loads them). Throws a clear error when something is missing.
  */
-export function resolveKernelSync(p: ParamValues, d: number): KernelSpec {
+export function resolveKernelSync(p: ParamValues, d: number, files?: FileMap): KernelSpec {
   const lp = linearParams(p);
   const errs = validateLinear(lp, d);
   if (errs.length) throw new Error(errs.join('; '));
@@ -179,7 +203,7 @@ export function resolveKernelSync(p: ParamValues, d: number): KernelSpec {
       return remember(key, { kernel: lp.kernel, d, dim: D, source: lp.kernel });
     case 'favor': {
       const m = lp.features;
-      const projection = lp.projection ? projectionFromFile(lp.projection, m, d) : favorProjection(m, d, lp.kseed);
+      const projection = lp.projection ? projectionFile(files, lp.projection, m, d) : favorProjection(m, d, lp.kseed);
       const source = lp.projection ? `projection ${lp.projection}` : `orthogonal random features (seed ${lp.kseed})`;
       return remember(key, { kernel: 'favor', d, dim: D, m, projection, hyperbolic: lp.hyperbolic, source });
     }
@@ -187,10 +211,9 @@ export function resolveKernelSync(p: ParamValues, d: number): KernelSpec {
     case 'ffk': {
       const arch = archOf(lp, d)!;
       if (lp.weights) {
-        const w = parseWeights(new TextDecoder().decode(readFileNode(lp.weights, 'weights')), lp.weights);
-        return remember(key, trainedSpec(lp, d, w, `weights ${lp.weights}`));
+        const w = weightsFile(files, lp.weights);
+        return trainedSpec(lp, d, w, lp.weightsFrom === 'session' ? `the session weights (${lp.weights})` : `weights ${lp.weights}`);
       }
-      if (lp.weightsFrom === 'session') return trainedSpec(lp, d, getSessionWeights(lp.kernel as 'ffk')!, 'the session weights');
       if (lp.weightsFrom === 'init') return remember(key, initSpec(lp, d, `untrained initialization (seed ${lp.kseed})`));
       const shipped = findShipped(arch);
       if (!shipped) return remember(key, initSpec(lp, d, `untrained initialization (seed ${lp.kseed}): no shipped weights for ${archLabel(arch)}`));
@@ -201,13 +224,13 @@ export function resolveKernelSync(p: ParamValues, d: number): KernelSpec {
   }
 }
 
-/** resolveKernelSync, after fetching shipped weights in the browser. */
-export async function resolveKernel(p: ParamValues, d: number): Promise<KernelSpec> {
+/** resolveKernelSync, after loading the shipped weights it needs. */
+export async function resolveKernel(p: ParamValues, d: number, files?: FileMap): Promise<KernelSpec> {
   const lp = linearParams(p);
   const arch = archOf(lp, d);
   if (arch && !lp.weights && lp.weightsFrom === 'auto') {
     const shipped = findShipped(arch);
     if (shipped) await shippedWeights(shipped);
   }
-  return resolveKernelSync(p, d);
+  return resolveKernelSync(p, d, files);
 }

@@ -1,4 +1,4 @@
-// Float64 CPU references of linear attention (spec/variants.md §4): every feature map φ,
+// Float64 CPU references of linear attention (docs/spec/variants.md §4): every feature map φ,
 // the factorized engine (non-causal sums, causal prefix sums) and the explicit N×N form.
 //
 //   non-causal: KV = Σ_j φ(k_j)v_jᵀ, z = Σ_j φ(k_j), o_i = φ(q_i)ᵀKV / (φ(q_i)ᵀz + ε)

@@ -1,11 +1,13 @@
-// Linear attention with a kernel feature map (spec/variants.md §4): one engine, five kernels
-// (elu+1, ReLU, FAVOR+, Hedgehog, the trainable feed-forward kernel).
-import type { AttentionVariant, Extra, Shape } from '../types';
+// Linear attention with a kernel feature map (docs/spec/variants.md §4): one engine, five kernels
+// (elu+1, ReLU, FAVOR+, Hedgehog, the trainable feed-forward kernel), the page's panel that
+// trains the trainable ones, and the CLI's `train` command that does the same.
+import type { AttentionVariant, Extra, FileMap, Shape } from '../types';
 import type { ParamValues } from '../../params/schema';
 import { linearReference } from './reference';
 import { costSpec, linearCost } from './cost';
 import { archOf, dimOf, linearParamSpecs, linearParams, resolveKernel, resolveKernelSync, validateLinear } from './params';
-import { archLabel, findShipped, getSessionWeights } from './weights';
+import { archLabel, findShipped } from './weights';
+import { HELP_TRAIN } from './train/config';
 
 /** Largest head / value dimension of the engine (its private arrays and vec4 tiles). */
 export const LINEAR_MAX_DIM = 256;
@@ -28,11 +30,10 @@ function notes(shape: Shape, p: ParamValues): Extra[] {
       break;
   }
   if (arch) {
-    if (lp.weights) {
+    if (lp.weightsFrom === 'session') {
+      out.push({ kind: 'note', id: 'linear-weights', tone: 'info', text: lp.weights ? `Weights trained or loaded in this session (${lp.weights}).` : 'No session weights yet: train or load them in the training panel.' });
+    } else if (lp.weights) {
       out.push({ kind: 'note', id: 'linear-weights', tone: 'info', text: `Weights from ${lp.weights}.` });
-    } else if (lp.weightsFrom === 'session') {
-      const w = getSessionWeights(arch.kernel);
-      out.push({ kind: 'note', id: 'linear-weights', tone: 'info', text: w ? `Weights trained or loaded in this session (${archLabel(w.arch)}).` : 'No session weights yet: train or load them in the training panel.' });
     } else if (lp.weightsFrom === 'init') {
       out.push({ kind: 'note', id: 'linear-weights', tone: 'warning', text: `Untrained ${lp.kernel} (its initialization, seed ${lp.kseed}): train it in the training panel or with \`npm run cli -- train\`.` });
     } else {
@@ -55,7 +56,7 @@ export const linearVariant: AttentionVariant = {
   params: linearParamSpecs,
   supports: { causal: true, map: true },
   tolerance: { abs: 1e-5, rel: 1e-5, absScale: 'rms' },
-  validate(shape: Shape, p: ParamValues) {
+  validate(shape: Shape, p: ParamValues, files?: FileMap) {
     let lp;
     try {
       lp = linearParams(p);
@@ -67,10 +68,10 @@ export const linearVariant: AttentionVariant = {
       errs.push(`linear attention supports head dimensions up to ${LINEAR_MAX_DIM}; got d = ${shape.d}, dv = ${shape.dv}`);
     }
     errs.push(...validateLinear(lp, shape.d));
-    // files are read now (Node), so a bad file is a clear validation message, not a failed run
+    // the files are parsed now, so a bad file is a clear validation message, not a failed run
     if (!errs.length && (lp.weights || lp.projection)) {
       try {
-        resolveKernelSync(p, shape.d);
+        resolveKernelSync(p, shape.d, files);
       } catch (e) {
         errs.push((e as Error).message);
       }
@@ -78,11 +79,14 @@ export const linearVariant: AttentionVariant = {
     return errs;
   },
   notes,
-  reference: (x, p) => linearReference(x, resolveKernelSync(p, x.shape.d), linearParams(p).eps),
+  // (the shipped weights, when p uses them, must be loaded: resolveKernel or a plan does it)
+  reference: (x, p, files) => linearReference(x, resolveKernelSync(p, x.shape.d, files), linearParams(p).eps),
   // the kernels (WGSL) load with the first plan, not with the registry
-  plan: async (gpu, shape, p, inputs) => {
-    const spec = await resolveKernel(p, shape.d);
+  plan: async (gpu, shape, p, inputs, files) => {
+    const spec = await resolveKernel(p, shape.d, files);
     return (await import('./plan')).planLinear(gpu, shape, spec, linearParams(p).eps, inputs);
   },
   cost: (shape, p) => linearCost(shape, costSpec(linearParams(p), shape.d)),
+  panels: [{ title: 'Linear attention: train the kernel (Hedgehog, ffk)', load: () => import('./panel-training') }],
+  commands: [{ name: 'train', help: HELP_TRAIN, load: () => import('./cli-train') }],
 };

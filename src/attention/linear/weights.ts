@@ -1,8 +1,10 @@
 // Weights of the trainable kernels (hedgehog, ffk) as JSON, and where a run gets them:
-// - a file (`--set weights=FILE.json`, the CLI; read with node:fs),
-// - the weights shipped with the playground (public/kernels/, listed in SHIPPED below;
-//   fetched in the browser, read from the repository under Node),
-// - the browser session (weights trained or loaded in the training panel),
+// - a file named by the `weights` parameter (`--set weights=FILE.json` on the command line,
+//   the file picker in the page): its bytes come with the run's files (the contract's FileMap),
+// - the browser session (weights trained or loaded in the training panel, which puts their
+//   JSON into the page's files and names it in `weights`, with weightsFrom = session),
+// - the weights shipped with the playground (public/kernels/, listed in SHIPPED below; loaded
+//   as modules on first use, in the page, the CLI and the tests alike),
 // - the untrained initialization (initParams).
 //
 // File format (version 1):
@@ -30,6 +32,8 @@ export interface ShippedKernel {
   file: string;
   arch: TrainableArch;
   summary: string;
+  /** the file's text (a lazily loaded module: the page downloads it only when a run needs it) */
+  load: () => Promise<{ default: string }>;
 }
 
 export const SHIPPED: ShippedKernel[] = [
@@ -37,11 +41,13 @@ export const SHIPPED: ShippedKernel[] = [
     file: 'ffk-d64.json',
     arch: { kernel: 'ffk', d: 64, features: 64, layers: 2 },
     summary: 'distilled by `cli train` for 400 Adam steps on all four workloads (CE loss); held-out error 0.91 → 0.76',
+    load: () => import('../../../public/kernels/ffk-d64.json?raw'),
   },
   {
     file: 'hedgehog-d64.json',
     arch: { kernel: 'hedgehog', d: 64, features: 64, layers: 1 },
     summary: 'distilled by `cli train` for 300 Adam steps on all four workloads (CE loss); held-out error 0.85 → 0.73',
+    load: () => import('../../../public/kernels/hedgehog-d64.json?raw'),
   },
 ];
 
@@ -138,102 +144,26 @@ export function archMismatch(have: TrainableArch, want: TrainableArch, source: s
   return errs;
 }
 
-// ------------------------------------------------------------------ session weights (browser)
-
-const session = new Map<TrainableKernel, TrainableWeights>();
-const sessionListeners = new Set<() => void>();
-
-/** Weights the training panel trained or loaded, used by runs with weightsFrom = session. */
-export function setSessionWeights(w: TrainableWeights): void {
-  session.set(w.arch.kernel, { ...w, params: Float64Array.from(w.params) });
-  for (const l of sessionListeners) l();
-}
-
-export function getSessionWeights(kernel: TrainableKernel): TrainableWeights | undefined {
-  return session.get(kernel);
-}
-
-export function onSessionWeights(listener: () => void): () => void {
-  sessionListeners.add(listener);
-  return () => sessionListeners.delete(listener);
-}
-
-// ------------------------------------------------------------------ files (Node) and shipped weights
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-
-type NodeFs = { readFileSync(path: string | URL): Uint8Array; existsSync(path: string | URL): boolean };
-
-function nodeFs(): NodeFs | undefined {
-  if (!isNode) return undefined;
-  const get = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-  return get ? (get('node:fs') as NodeFs) : undefined;
-}
-
-/** Reads a file synchronously under Node (the CLI and tests); throws a clear error in the browser. */
-export function readFileNode(path: string, what: string): Uint8Array {
-  const fs = nodeFs();
-  if (!fs) throw new Error(`${what} files (${path}) can only be read by the command-line tool; in the browser use the training panel's "Load JSON"`);
-  try {
-    return fs.readFileSync(path);
-  } catch (e) {
-    throw new Error(`cannot read ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
-/** Under Node: public/kernels/<file> of the repository (searched upwards from this module and from the working directory). */
-function shippedPathNode(file: string): string | undefined {
-  const fs = nodeFs();
-  if (!fs) return undefined;
-  const starts: URL[] = [];
-  try {
-    starts.push(new URL('.', import.meta.url));
-  } catch {
-    /* no module URL */
-  }
-  starts.push(new URL(`file://${process.cwd().replace(/\/?$/, '/')}`));
-  for (const start of starts) {
-    if (start.protocol !== 'file:') continue;
-    let dir = start;
-    for (let i = 0; i < 8; i++) {
-      const candidate = new URL(`public/kernels/${file}`, dir);
-      if (fs.existsSync(candidate)) return decodeURIComponent(candidate.pathname);
-      const up = new URL('..', dir);
-      if (up.href === dir.href) break;
-      dir = up;
-    }
-  }
-  return undefined;
-}
+// ------------------------------------------------------------------ shipped weights
 
 const shippedCache = new Map<string, TrainableWeights>();
 
-/** The shipped weights `s`, synchronously when possible (Node, or already fetched); undefined otherwise. */
+/** The shipped weights `s` if they are loaded already (shippedWeights loads them). */
 export function shippedWeightsSync(s: ShippedKernel): TrainableWeights | undefined {
-  const hit = shippedCache.get(s.file);
-  if (hit) return hit;
-  const path = shippedPathNode(s.file);
-  if (!path) return undefined;
-  const w = parseWeights(new TextDecoder().decode(readFileNode(path, 'weights')), `public/kernels/${s.file}`);
-  shippedCache.set(s.file, w);
-  return w;
+  return shippedCache.get(s.file);
 }
 
-/** The shipped weights `s`: read from the repository under Node, fetched next to the page in the browser. */
+/** The shipped weights `s` (loaded once). */
 export async function shippedWeights(s: ShippedKernel): Promise<TrainableWeights> {
-  const sync = shippedWeightsSync(s);
-  if (sync) return sync;
-  if (isNode) throw new Error(`shipped weights public/kernels/${s.file} not found (searched upwards from the CLI and the working directory)`);
-  const base = (import.meta as unknown as { env?: { BASE_URL?: string } }).env?.BASE_URL ?? './';
-  const url = `${base}kernels/${s.file}`;
-  let res: Response;
+  const hit = shippedCache.get(s.file);
+  if (hit) return hit;
+  let text: string;
   try {
-    res = await fetch(url);
+    text = (await s.load()).default;
   } catch (e) {
-    throw new Error(`cannot fetch the shipped weights ${url}: ${(e as Error).message}`);
+    throw new Error(`cannot load the shipped weights public/kernels/${s.file}: ${(e as Error).message}`);
   }
-  if (!res.ok) throw new Error(`cannot fetch the shipped weights ${url}: HTTP ${res.status}`);
-  const w = parseWeights(await res.text(), url);
+  const w = parseWeights(text, `public/kernels/${s.file}`);
   shippedCache.set(s.file, w);
   return w;
 }

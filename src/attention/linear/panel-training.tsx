@@ -1,25 +1,23 @@
 // The linear variant's training panel (issue 4): distil Hedgehog or the feed-forward kernel
-// against exact softmax attention in the browser, on the GPU (src/attention/linear/train), with a live loss
-// curve and the held-out error; stop and resume (the trainer keeps its parameters and Adam
-// moments); use the weights in the view (weights = session), save them as JSON (for the CLI:
-// --set weights=FILE.json) or load a JSON file.
+// against exact softmax attention in the browser, on the GPU (./train), with a live loss curve
+// and the held-out error; stop and resume (the trainer keeps its parameters and Adam moments);
+// use the weights in the view (their JSON goes into the page's files, named by the weights
+// parameter, with weightsFrom = session), save them as JSON (for the CLI: --set
+// weights=FILE.json) or load a JSON file.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { browserGpuHost } from '../gpu/browser';
-import type { Gpu, GpuHost } from '../gpu/gpu';
-import { WORKLOADS } from '../bench/run-params';
-import { configOf } from '../state/config';
-import { playgroundStore, usePlayground } from '../state/store';
-import { archOf, linearParams, resolveKernel } from '../attention/linear/params';
-import { archLabel, getSessionWeights, onSessionWeights, parseWeights, setSessionWeights, weightsToJson, type TrainableWeights } from '../attention/linear/weights';
-import { isTrainable, type TrainableArch } from '../attention/linear/kernels';
-import { DEFAULT_TRAIN, Trainer, checkTrainConfig, type EvalResult, type StepResult, type TrainConfig, type TrainWorkload } from '../attention/linear/train/trainer';
-import { themeColors } from './figure-theme';
-import { formatNumber } from './format';
-import { useColorScheme } from './use-color-scheme';
-import { usePlotly } from './use-plotly';
-import type { VariantPanelProps } from './variant-panels';
-import { downloadBlob } from './download';
-import { baseLayout } from './plot-style';
+import { browserGpuHost } from '../../gpu/browser';
+import type { Gpu, GpuHost } from '../../gpu/gpu';
+import { WORKLOADS } from '../../bench/run-params';
+import { configOf } from '../../state/config';
+import { playgroundStore, usePlayground } from '../../state/store';
+import { fileNamesInUse, nameForPick } from '../../state/param-files';
+import { baseLayout, downloadBlob, formatNumber, themeColors, useColorScheme, usePlotly } from '../../ui/kit';
+import type { VariantPanelProps } from '../types';
+import { archOf, linearParams, resolveKernel } from './params';
+import { archLabel, parseWeights, weightsToJson, type TrainableWeights } from './weights';
+import { isTrainable, type TrainableArch } from './kernels';
+import { DEFAULT_TRAIN, checkTrainConfig, type TrainConfig, type TrainWorkload } from './train/config';
+import { Trainer, type EvalResult, type StepResult } from './train/trainer';
 
 /** Training runs on a device of its own (opened on the first start), so runs of the view never wait for it. */
 let trainHost: GpuHost | undefined;
@@ -38,13 +36,22 @@ type Phase = { kind: 'idle' } | { kind: 'starting' } | { kind: 'running'; ctl: A
 
 const download = (name: string, text: string) => downloadBlob(name, new Blob([text], { type: 'application/json' }));
 
-/** Makes the view use the session weights (weightsFrom = session), re-running it even if it already did. */
-function showSessionWeights() {
+/** The file name of weights for `a` (what Save downloads). */
+const weightsFileName = (a: TrainableArch) => `${a.kernel}-d${a.d}${a.kernel === 'ffk' ? `-f${a.features}-l${a.layers}` : ''}.json`;
+
+/**
+ * Makes the view use weights JSON `bytes`: kept in the page's files under `name` (renamed if
+ * another parameter holds a different file of that name), named by the weights parameter,
+ * with weightsFrom = session. New bytes are a new configuration, so the view re-runs.
+ */
+function showSessionWeights(name: string, bytes: Uint8Array): string {
   const s = playgroundStore().getState();
-  const current = s.paramRaw[s.variantId]?.weightsFrom;
-  // the auto-runner re-runs when the configuration changes: flip through another value when it is already 'session'
-  if (current === 'session') s.setParamValue('weightsFrom', 'init');
+  const keep = nameForPick(s.files, name, bytes, fileNamesInUse(s.paramRaw, { variantId: s.variantId, name: 'weights' }));
+  s.setFile(keep, bytes);
+  // weightsFrom first: until the name follows, the configuration is invalid rather than another run
   s.setParamValue('weightsFrom', 'session');
+  s.setParamValue('weights', keep);
+  return keep;
 }
 
 const archKey = (a: TrainableArch, c: TrainConfig) => JSON.stringify([a, c.loss, c.n, c.batch, c.workload, c.logitScale, c.causal, c.seed, c.initSeed]);
@@ -54,7 +61,8 @@ export default function LinearTrainingPanel(_props: VariantPanelProps) {
   const runRaw = usePlayground((s) => s.runRaw);
   const paramRaw = usePlayground((s) => s.paramRaw);
   const userData = usePlayground((s) => s.userData);
-  const config = configOf({ variantId, runRaw, paramRaw, userData });
+  const files = usePlayground((s) => s.files);
+  const config = configOf({ variantId, runRaw, paramRaw, userData, files });
   const [loss, setLoss] = useState<'ce' | 'mse'>('ce');
   const [lr, setLr] = useState('0.005');
   const [steps, setSteps] = useState('200');
@@ -65,7 +73,6 @@ export default function LinearTrainingPanel(_props: VariantPanelProps) {
   const [phase, setPhase] = useState<Phase>(() => (session ? { kind: 'paused' } : { kind: 'idle' }));
   const [, setTick] = useState(0);
   const [message, setMessage] = useState<string>();
-  const [sessionW, setSessionW] = useState(() => undefined as TrainableWeights | undefined);
   const plotRef = useRef<HTMLDivElement>(null);
   const { plotly } = usePlotly();
   const scheme = useColorScheme();
@@ -78,11 +85,17 @@ export default function LinearTrainingPanel(_props: VariantPanelProps) {
   }
   const d = Number(config.run.d);
   const arch = lp && Number.isInteger(d) ? archOf(lp, d) : undefined;
-  useEffect(() => {
-    const update = () => setSessionW(arch ? getSessionWeights(arch.kernel) : undefined);
-    update();
-    return onSessionWeights(update);
-  }, [arch?.kernel]); // eslint-disable-line react-hooks/exhaustive-deps
+  // the weights the view uses when they come from this session (the page's files)
+  const sessionName = lp?.weightsFrom === 'session' ? lp.weights : '';
+  const sessionBytes = sessionName ? files.get(sessionName) : undefined;
+  const sessionW = useMemo(() => {
+    if (!sessionBytes) return undefined;
+    try {
+      return parseWeights(new TextDecoder().decode(sessionBytes), sessionName);
+    } catch {
+      return undefined;
+    }
+  }, [sessionBytes, sessionName]);
 
   const trainConfig: TrainConfig | undefined = arch && {
     ...DEFAULT_TRAIN,
@@ -118,7 +131,7 @@ export default function LinearTrainingPanel(_props: VariantPanelProps) {
         const gpu = await trainHost.get();
         let init: TrainableWeights | undefined;
         if (startFrom === 'view') {
-          const spec = await resolveKernel(config.params, d);
+          const spec = await resolveKernel(config.params, d, files);
           init = { arch: spec.arch!, params: spec.params! };
         }
         const trainer = await gpu.scoped('trainer setup', () => Trainer.create(gpu, trainConfig, init));
@@ -157,22 +170,22 @@ export default function LinearTrainingPanel(_props: VariantPanelProps) {
 
   const useInView = async () => {
     if (!session) return;
-    const w = await session.trainer.weights();
-    setSessionWeights(w);
-    showSessionWeights();
+    const w = await session.trainer.weights({ command: 'browser training panel', date: new Date().toISOString().slice(0, 10) });
+    showSessionWeights(weightsFileName(w.arch), new TextEncoder().encode(weightsToJson(w)));
     setMessage(`The view now uses the trained weights (step ${session.trainer.step}).`);
   };
 
   const save = async () => {
     if (!session) return;
     const w = await session.trainer.weights({ command: 'browser training panel', date: new Date().toISOString().slice(0, 10) });
-    download(`${w.arch.kernel}-d${w.arch.d}${w.arch.kernel === 'ffk' ? `-f${w.arch.features}-l${w.arch.layers}` : ''}.json`, weightsToJson(w));
+    download(weightsFileName(w.arch), weightsToJson(w));
   };
 
   const load = async (file: File | undefined) => {
     if (!file || !arch) return;
     try {
-      const w = parseWeights(await file.text(), file.name);
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const w = parseWeights(new TextDecoder().decode(bytes), file.name);
       if (w.arch.kernel !== arch.kernel) throw new Error(`${file.name} holds ${w.arch.kernel} weights; the kernel is ${arch.kernel}`);
       if (w.arch.d !== arch.d) throw new Error(`${file.name} was made for d = ${w.arch.d}; set d = ${w.arch.d} first`);
       const s = playgroundStore().getState();
@@ -180,8 +193,7 @@ export default function LinearTrainingPanel(_props: VariantPanelProps) {
         s.setParamValue('features', String(w.arch.features));
         s.setParamValue('layers', String(w.arch.layers));
       }
-      setSessionWeights(w);
-      showSessionWeights();
+      showSessionWeights(file.name, bytes);
       setMessage(`Loaded ${file.name} (${archLabel(w.arch)}); the view uses it.`);
     } catch (e) {
       setMessage((e as Error).message);
