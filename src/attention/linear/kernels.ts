@@ -35,11 +35,6 @@ export function isTrainable(k: KernelId): k is TrainableKernel {
   return k === 'hedgehog' || k === 'ffk';
 }
 
-/** exp-type kernels: their features are exp(pre-activation), stabilized by a max offset */
-export function isExpKernel(k: KernelId): boolean {
-  return k === 'favor' || k === 'hedgehog';
-}
-
 /** Largest feature dimension D the GPU engine handles (private arrays of that size). */
 export const MAX_FEATURE_DIM = 1024;
 /** Most blocks of the feed-forward kernel. */

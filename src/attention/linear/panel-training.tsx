@@ -168,7 +168,7 @@ export default function LinearTrainingPanel(_props: VariantPanelProps) {
     }
   };
 
-  const useInView = async () => {
+  const showInView = async () => {
     if (!session) return;
     const w = await session.trainer.weights({ command: 'browser training panel', date: new Date().toISOString().slice(0, 10) });
     showSessionWeights(weightsFileName(w.arch), new TextEncoder().encode(weightsToJson(w)));
@@ -221,7 +221,7 @@ export default function LinearTrainingPanel(_props: VariantPanelProps) {
       },
     };
     // the tick and scheme are dependencies: the session arrays grow in place, the theme is read from CSS
-  }, [session?.steps.length, session?.evals.length, matches, scheme, loss]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [session?.steps.length, session?.evals.length, matches, scheme, loss]);
 
   useEffect(() => {
     const el = plotRef.current;
@@ -308,7 +308,7 @@ export default function LinearTrainingPanel(_props: VariantPanelProps) {
               )}
             </>
           )}
-          <button type="button" disabled={!s || running} onClick={() => void useInView()}>
+          <button type="button" disabled={!s || running} onClick={() => void showInView()}>
             Use in the view
           </button>
           <button type="button" disabled={!s || running} onClick={() => void save()}>
