@@ -1,65 +1,30 @@
-// Continual (streaming) attention, one token per step (spec/variants.md §2): CoSi, CoRe and
+// Continual (streaming) attention, one token per step (docs/spec/variants.md §2): CoSi, CoRe and
 // Continual Nyström (single-output / retroactive, fixed / continual landmarks).
 //
-// Every entry point shares one bind-group layout. The per-step uniform `P` (one 256-byte slot
-// per step of a batch) says which step t this is; the host encodes a batch of steps in one
-// compute pass, each dispatch reading its own slot.
+// Every entry point shares one bind-group layout. The per-step uniform `P` (params.wgsl: one
+// 256-byte slot per step of a batch) says which step t this is; the host encodes a batch of
+// steps in one compute pass, each dispatch reading its own slot.
 //
 // Buffers, per head h (H heads, wid.z = h):
 //   XQ, XK, XV  the batch's tokens: B×d (q, k) and B×dv (v)
-//   R           ring buffers: Q (N×d), K (N×d), V (N×dv) and the evicted key/value (d + dv).
-//               Token t lives in slot t mod N. q and k are stored pre-scaled (qscale, kscale) so
-//               that a logit is a plain dot product.
+//   R           ring buffers (layout in params.wgsl). q and k are stored pre-scaled (qscale,
+//               kscale) so that a logit is a plain dot product.
 //   S           the method's state (CoRe: row offsets, sums, A·V rows; Nyström: landmark
 //               offsets, δ, U, W = U⊘δ, and for retroactive output G, Φ row offsets, φ, Φ)
-//   Y           outputs: the whole window per step (H×wcap×N×dv, rows in token order) when asked
-//               for, then the newest row of every step of the batch (H×B×dv)
+//   Y           outputs: the windows, then the newest rows (layout in params.wgsl)
 //   M           Continual Nyström's landmarks Q̃, K̃ (H×m×d each) and Z (at zOff)
 //   ST          counters: [0] rows or landmarks recomputed by the cancellation guard; [4…6] the
 //               indirect dispatch (x, 1, 1) of CoRe's recomputations; [8…] their queue (h·N + i)
 //
-// Float32 stability (spec §2 "Float32 drift"): every running sum carries its own offset (a running
-// maximum of the logits it has seen) so exp never overflows; `refresh` steps recompute every sum
-// from the ring buffers; and the cancellation guard recomputes a sum on the spot when removing
-// the oldest key would cancel more than half of it (the case where subtraction loses the digits).
+// Float32 stability (docs/spec/variants.md §2 "Float32 drift"): every running sum carries its
+// own offset (a running maximum of the logits it has seen) so exp never overflows; `refresh`
+// steps recompute every sum from the ring buffers; and the cancellation guard recomputes a sum
+// on the spot when removing the oldest key would cancel more than half of it (the case where
+// subtraction loses the digits).
 
-struct Params {
-  t: u32,
-  // row of this step in XQ/XK/XV and in the newest-output block of Y
-  b: u32,
-  // window-output slot of this step in Y
-  wslot: u32,
-  // ring slot of token t (t mod N)
-  slot: u32,
-  // tokens in the window: min(t + 1, N)
-  count: u32,
-  n: u32,
-  d: u32,
-  dv: u32,
-  heads: u32,
-  m: u32,
-  batch: u32,
-  wcap: u32,
-  flags: u32,
-  // continual landmarks: the landmark slot being replaced, the first block to average, block length
-  newLm: u32,
-  blk0: u32,
-  blockLen: u32,
-  // 1 when the token of slot `slot` left the window this step (t ≥ N)
-  evict: u32,
-  zOff: u32,
-  // first workgroup of a dispatch cut into chunks (long batch runs)
-  g0: u32,
-  qscale: f32,
-  kscale: f32,
-}
-
-const F_REFRESH: u32 = 1u;   // recompute every running sum from the ring buffers
-const F_GUARD: u32 = 2u;     // cancellation guard on
-const F_UPDATE: u32 = 4u;    // a new continual landmark replaces slot newLm this step
-const F_WINDOWS: u32 = 8u;   // write the whole window of outputs
-const F_ALLROWS: u32 = 16u;  // push every token / CoSi every row (batch runs: one workgroup per row)
-const F_ALLCOLS: u32 = 32u;  // Φ: recompute whole rows (initialisation)
+#include "stream/params.wgsl"
+#include "common/softmax.wgsl"
+#include "common/grid.wgsl"
 
 // invocations per workgroup: 16 for small problems (fewer idle invocations and cheaper barriers on
 // software adapters), 64 otherwise; every invocation owns up to 4 value channels, so WG ≥ dv/4
@@ -67,9 +32,7 @@ const WG: u32 = 64u; // @specialize
 const DMAX: u32 = 256u;
 const LMAX: u32 = 256u;
 const TILE: u32 = 1024u;
-const NEG: f32 = -3.0e38;
 
-@group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> XQ: array<f32>;
 @group(0) @binding(2) var<storage, read> XK: array<f32>;
 @group(0) @binding(3) var<storage, read> XV: array<f32>;
@@ -85,41 +48,6 @@ var<workgroup> red: array<vec2<f32>, WG>;
 var<workgroup> fs: array<f32, LMAX>;
 var<workgroup> gs: array<f32, LMAX>;
 var<workgroup> decide: u32;
-
-// ---------------------------------------------------------------- layout
-
-fn ringStride() -> u32 {
-  return 2u * P.n * P.d + P.n * P.dv + P.d + P.dv;
-}
-fn rQ(h: u32, j: u32) -> u32 {
-  return h * ringStride() + j * P.d;
-}
-fn rK(h: u32, j: u32) -> u32 {
-  return h * ringStride() + P.n * P.d + j * P.d;
-}
-fn rV(h: u32, j: u32) -> u32 {
-  return h * ringStride() + 2u * P.n * P.d + j * P.dv;
-}
-fn rEvK(h: u32) -> u32 {
-  return h * ringStride() + 2u * P.n * P.d + P.n * P.dv;
-}
-fn rEvV(h: u32) -> u32 {
-  return rEvK(h) + P.d;
-}
-fn yNew(h: u32) -> u32 {
-  return P.heads * P.wcap * P.n * P.dv + (h * P.batch + P.b) * P.dv;
-}
-fn yWin(h: u32, r: u32) -> u32 {
-  return ((h * P.wcap + P.wslot) * P.n + r) * P.dv;
-}
-// window row of ring slot i (rows in token order, oldest first)
-fn windowRow(i: u32) -> u32 {
-  let first = (P.t + 1u - P.count) % P.n;
-  return (i + P.n - first) % P.n;
-}
-fn slotOfRow(r: u32) -> u32 {
-  return (P.t + 1u - P.count + r) % P.n;
-}
 
 // ---------------------------------------------------------------- reductions
 
@@ -189,7 +117,7 @@ fn attend(h: u32, count: u32, t: u32, acc: ptr<function, array<f32, 4>>) -> vec2
     }
     tmax = wgMax(t, tmax);
     let mn = max(mx, tmax);
-    let alpha = select(exp(mx - mn), 0.0, mx <= NEG);
+    let alpha = rescale(mx, mn);
     var ls = 0.0;
     for (var jj = t; jj < cnt; jj += WG) {
       let p = exp(sc[jj] - mn);
@@ -215,6 +143,49 @@ fn attend(h: u32, count: u32, t: u32, acc: ptr<function, array<f32, 4>>) -> vec2
 }
 
 /**
+ * One running sum (offset off, denominator den) slid by one token: the evicted key's logit so
+ * removed (when a token left the window), the newest key's sn added. The sum is kept at the
+ * larger of its offset and sn; `scale` rescales its numerator, `an` and `ao` weigh the newest and
+ * the evicted value, `pre` is the denominator before the removal and `dn` after it.
+ */
+struct Slid {
+  o: f32,
+  scale: f32,
+  an: f32,
+  ao: f32,
+  pre: f32,
+  dn: f32,
+}
+
+/** A sum kept at offset `off` about to take a logit s: its offset max(off, s) and the factor that rescales what it holds. */
+fn raiseOffset(off: f32, s: f32) -> vec2<f32> {
+  if (s > off) {
+    return vec2<f32>(s, exp(off - s));
+  }
+  return vec2<f32>(off, 1.0);
+}
+
+fn slideSum(off: f32, den: f32, so: f32, sn: f32) -> Slid {
+  let r = raiseOffset(off, sn);
+  let o = r.x;
+  let scale = r.y;
+  let an = exp(sn - o);
+  let ao = select(0.0, exp(so - o), P.evict != 0u);
+  let pre = den * scale + an;
+  return Slid(o, scale, an, ao, pre, pre - ao);
+}
+
+/** The guard: removing the evicted key cancels over half of the sum (!(dn ≥ pre/2) also catches NaN). */
+fn guardTrips(x: Slid) -> bool {
+  return (P.flags & F_GUARD) != 0u && !(x.dn >= 0.5 * x.pre);
+}
+
+/** Channel c of a numerator slid with `x`. */
+fn slideNum(h: u32, x: Slid, num: f32, c: u32) -> f32 {
+  return num * x.scale + x.an * R[rV(h, P.slot) + c] - x.ao * R[rEvV(h) + c];
+}
+
+/**
  * The incremental update of one running sum (offset o, denominator den, numerator at numBase)
  * for the query in qv: remove the evicted key (if any), add the newest. Returns 1 (uniformly)
  * when the guard asks for a recomputation instead; otherwise has updated S and returns 0 with
@@ -230,37 +201,52 @@ fn slide(h: u32, offIdx: u32, denIdx: u32, numBase: u32, t: u32, res: ptr<functi
     po += qv[c] * R[ko + c];
   }
   let dots = wgSum2(t, vec2<f32>(po, pn));
-  let so = dots.x;
-  let sn = dots.y;
-  let off = S[offIdx];
-  let den = S[denIdx];
-  var o = off;
-  var scale = 1.0;
-  if (sn > off) {
-    scale = exp(off - sn);
-    o = sn;
-  }
-  let an = exp(sn - o);
-  let ao = select(0.0, exp(so - o), P.evict != 0u);
-  let pre = den * scale + an;
-  let dn = pre - ao;
+  let x = slideSum(S[offIdx], S[denIdx], dots.x, dots.y);
   if (t == 0u) {
-    // !(dn ≥ pre/2) also catches NaN
-    decide = select(0u, 1u, (P.flags & F_GUARD) != 0u && !(dn >= 0.5 * pre));
+    decide = select(0u, 1u, guardTrips(x));
   }
   let redo = workgroupUniformLoad(&decide);
   if (redo == 1u) {
     return 1u;
   }
   for (var c = t; c < P.dv; c += WG) {
-    S[numBase + c] = S[numBase + c] * scale + an * R[rV(h, P.slot) + c] - ao * R[rEvV(h) + c];
+    S[numBase + c] = slideNum(h, x, S[numBase + c], c);
   }
   if (t == 0u) {
-    S[offIdx] = o;
-    S[denIdx] = dn;
+    S[offIdx] = x.o;
+    S[denIdx] = x.dn;
   }
-  *res = vec2<f32>(o, dn);
+  *res = vec2<f32>(x.o, x.dn);
   return 0u;
+}
+
+/** Stores the channels of acc this invocation owns at S[base + c]. */
+fn storeAcc(base: u32, t: u32, acc: ptr<function, array<f32, 4>>) {
+  for (var u = 0u; u < 4u; u++) {
+    let c = t + u * WG;
+    if (c < P.dv) {
+      S[base + c] = (*acc)[u];
+    }
+  }
+}
+
+/**
+ * Row i's output y = acc·inv, the channels t + u·WG this invocation owns: into the newest row
+ * when i is the newest token's slot, and into the window when asked for.
+ */
+fn emitRow(h: u32, i: u32, t: u32, acc: ptr<function, array<f32, 4>>, inv: f32) {
+  for (var u = 0u; u < 4u; u++) {
+    let c = t + u * WG;
+    if (c < P.dv) {
+      let y = (*acc)[u] * inv;
+      if (i == P.slot) {
+        Y[yNew(h) + c] = y;
+      }
+      if ((P.flags & F_WINDOWS) != 0u) {
+        Y[yWin(h, windowRow(i)) + c] = y;
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------- common
@@ -272,7 +258,7 @@ fn slide(h: u32, offIdx: u32, denIdx: u32, numBase: u32, t: u32, res: ptr<functi
 @compute @workgroup_size(WG)
 fn push(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let h = wid.z;
-  let r = wid.x + wid.y * nwg.x;
+  let r = groupIndex(wid, nwg);
   let all = (P.flags & F_ALLROWS) != 0u;
   if ((all && r >= P.count) || (!all && r > 0u)) {
     return;
@@ -308,7 +294,7 @@ fn push(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 @compute @workgroup_size(WG)
 fn cosi(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let h = wid.z;
-  let r = P.g0 + wid.x + wid.y * nwg.x;
+  let r = P.g0 + groupIndex(wid, nwg);
   let all = (P.flags & F_ALLROWS) != 0u;
   if ((all && r >= P.count) || (!all && r > 0u)) {
     return;
@@ -317,19 +303,7 @@ fn cosi(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   loadQ(0u, rQ(h, i), t);
   var acc: array<f32, 4>;
   let ml = attend(h, P.count, t, &acc);
-  let inv = 1.0 / ml.y;
-  for (var u = 0u; u < 4u; u++) {
-    let c = t + u * WG;
-    if (c < P.dv) {
-      let y = acc[u] * inv;
-      if (i == P.slot) {
-        Y[yNew(h) + c] = y;
-      }
-      if ((P.flags & F_WINDOWS) != 0u) {
-        Y[yWin(h, windowRow(i)) + c] = y;
-      }
-    }
-  }
+  emitRow(h, i, t, &acc, 1.0 / ml.y);
 }
 
 // ---------------------------------------------------------------- CoRe
@@ -346,7 +320,7 @@ fn coreStride() -> u32 {
 @compute @workgroup_size(WG)
 fn core(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let h = wid.z;
-  let i = P.g0 + wid.x + wid.y * nwg.x;
+  let i = P.g0 + groupIndex(wid, nwg);
   if (i >= P.count) {
     return;
   }
@@ -369,12 +343,7 @@ fn core(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (full) {
     let ml = attend(h, P.count, t, &acc);
     od = ml;
-    for (var u = 0u; u < 4u; u++) {
-      let c = t + u * WG;
-      if (c < P.dv) {
-        S[avBase + c] = acc[u];
-      }
-    }
+    storeAcc(avBase, t, &acc);
     if (t == 0u) {
       S[offIdx] = ml.x;
       S[denIdx] = ml.y;
@@ -387,19 +356,7 @@ fn core(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       }
     }
   }
-  let inv = 1.0 / od.y;
-  for (var u = 0u; u < 4u; u++) {
-    let c = t + u * WG;
-    if (c < P.dv) {
-      let y = acc[u] * inv;
-      if (i == P.slot) {
-        Y[yNew(h) + c] = y;
-      }
-      if ((P.flags & F_WINDOWS) != 0u) {
-        Y[yWin(h, windowRow(i)) + c] = y;
-      }
-    }
-  }
+  emitRow(h, i, t, &acc, 1.0 / od.y);
 }
 
 /**
@@ -411,7 +368,7 @@ fn core(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 @compute @workgroup_size(WG)
 fn coreSlide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let h = wid.z;
-  let i = P.g0 + (wid.x + wid.y * nwg.x) * WG + t;
+  let i = P.g0 + groupIndex(wid, nwg) * WG + t;
   if (i >= P.count) {
     return;
   }
@@ -432,33 +389,20 @@ fn coreSlide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
     sn += q * R[kn + c];
     so += q * R[ko + c];
   }
-  let off = S[base + i];
-  let den = S[base + P.n + i];
-  var o = off;
-  var scale = 1.0;
-  if (sn > off) {
-    scale = exp(off - sn);
-    o = sn;
-  }
-  let an = exp(sn - o);
-  let ao = select(0.0, exp(so - o), P.evict != 0u);
-  let pre = den * scale + an;
-  let dn = pre - ao;
-  if ((P.flags & F_GUARD) != 0u && !(dn >= 0.5 * pre)) {
+  let x = slideSum(S[base + i], S[base + P.n + i], so, sn);
+  if (guardTrips(x)) {
     atomicAdd(&ST[0], 1u);
     let k = atomicAdd(&ST[4], 1u);
     atomicStore(&ST[8u + k], h * P.n + i);
     return;
   }
-  S[base + i] = o;
-  S[base + P.n + i] = dn;
-  let inv = 1.0 / dn;
-  let vn = rV(h, P.slot);
-  let vo = rEvV(h);
+  S[base + i] = x.o;
+  S[base + P.n + i] = x.dn;
+  let inv = 1.0 / x.dn;
   let win = (P.flags & F_WINDOWS) != 0u;
   let yb = yWin(h, windowRow(i));
   for (var c = 0u; c < P.dv; c++) {
-    let a = S[avBase + c] * scale + an * R[vn + c] - ao * R[vo + c];
+    let a = slideNum(h, x, S[avBase + c], c);
     S[avBase + c] = a;
     if (win) {
       Y[yb + c] = a * inv;
@@ -477,20 +421,8 @@ fn coreRedo(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
   loadQ(0u, rQ(h, i), t);
   var acc: array<f32, 4>;
   let ml = attend(h, P.count, t, &acc);
-  let inv = 1.0 / ml.y;
-  for (var u = 0u; u < 4u; u++) {
-    let c = t + u * WG;
-    if (c < P.dv) {
-      S[avBase + c] = acc[u];
-      let y = acc[u] * inv;
-      if (i == P.slot) {
-        Y[yNew(h) + c] = y;
-      }
-      if ((P.flags & F_WINDOWS) != 0u) {
-        Y[yWin(h, windowRow(i)) + c] = y;
-      }
-    }
-  }
+  storeAcc(avBase, t, &acc);
+  emitRow(h, i, t, &acc, 1.0 / ml.y);
   if (t == 0u) {
     S[base + i] = ml.x;
     S[base + P.n + i] = ml.y;
@@ -537,6 +469,31 @@ fn mZ(h: u32, i: u32, j: u32) -> u32 {
   return P.zOff + (h * P.m + i) * P.m + j;
 }
 
+/**
+ * The landmark logits of the query in qv, exponentiated: fs[l] = exp(q̂·K̃_l − mx) for every
+ * landmark (invocation t owns l = t + k·WG); returns (mx, Σ_l fs[l]). Uniform control flow.
+ */
+fn landmarkSoftmax(h: u32, t: u32) -> vec2<f32> {
+  var mx = NEG;
+  for (var l = t; l < P.m; l += WG) {
+    var s = 0.0;
+    for (var c = 0u; c < P.d; c++) {
+      s += qv[c] * M[mKL(h, l) + c];
+    }
+    fs[l] = s;
+    mx = max(mx, s);
+  }
+  mx = wgMax(t, mx);
+  var sum = 0.0;
+  for (var l = t; l < P.m; l += WG) {
+    let e = exp(fs[l] - mx);
+    fs[l] = e;
+    sum += e;
+  }
+  sum = wgSum2(t, vec2<f32>(sum, 0.0)).x;
+  return vec2<f32>(mx, sum);
+}
+
 /** Continual landmarks: the mean of each completed block's scaled q̂ and k̂ (one workgroup per block). */
 @compute @workgroup_size(WG)
 fn nysBlockMean(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
@@ -579,12 +536,7 @@ fn nysLand(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   if (full) {
     var acc: array<f32, 4>;
     let ml = attend(h, P.count, t, &acc);
-    for (var u = 0u; u < 4u; u++) {
-      let c = t + u * WG;
-      if (c < P.dv) {
-        S[sU(h, l) + c] = acc[u];
-      }
-    }
+    storeAcc(sU(h, l), t, &acc);
     if (t == 0u) {
       S[sOffL(h, l)] = ml.x;
       S[sDel(h, l)] = ml.y;
@@ -600,33 +552,20 @@ fn nysLand(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 @compute @workgroup_size(WG)
 fn nysPhi(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let h = wid.z;
-  let i = wid.x + wid.y * nwg.x;
+  let i = groupIndex(wid, nwg);
   if (i >= P.count || i == P.slot) {
     return;
   }
   loadQ(0u, rQ(h, i), t);
   let row = sPhi(h, i);
   if ((P.flags & F_ALLCOLS) != 0u) {
-    var mx = NEG;
+    let ms = landmarkSoftmax(h, t);
     for (var l = t; l < P.m; l += WG) {
-      var s = 0.0;
-      for (var c = 0u; c < P.d; c++) {
-        s += qv[c] * M[mKL(h, l) + c];
-      }
-      fs[l] = s;
-      mx = max(mx, s);
+      S[row + l] = fs[l];
     }
-    mx = wgMax(t, mx);
-    var sum = 0.0;
-    for (var l = t; l < P.m; l += WG) {
-      let e = exp(fs[l] - mx);
-      S[row + l] = e;
-      sum += e;
-    }
-    sum = wgSum2(t, vec2<f32>(sum, 0.0)).x;
     if (t == 0u) {
-      S[sOffP(h, i)] = mx;
-      S[sPhiSum(h, i)] = sum;
+      S[sOffP(h, i)] = ms.x;
+      S[sPhiSum(h, i)] = ms.y;
     }
     return;
   }
@@ -635,13 +574,9 @@ fn nysPhi(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
     p += qv[c] * M[mKL(h, P.newLm) + c];
   }
   let s = wgSum2(t, vec2<f32>(p, 0.0)).x;
-  let off = S[sOffP(h, i)];
-  var o = off;
-  var scale = 1.0;
-  if (s > off) {
-    scale = exp(off - s);
-    o = s;
-  }
+  let r = raiseOffset(S[sOffP(h, i)], s);
+  let o = r.x;
+  let scale = r.y;
   var sum = 0.0;
   for (var l = t; l < P.m; l += WG) {
     var e = S[row + l] * scale;
@@ -666,23 +601,9 @@ fn nysPhi(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
 fn nysOut(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let h = wid.z;
   loadQ(0u, rQ(h, P.slot), t);
-  var mx = NEG;
-  for (var l = t; l < P.m; l += WG) {
-    var s = 0.0;
-    for (var c = 0u; c < P.d; c++) {
-      s += qv[c] * M[mKL(h, l) + c];
-    }
-    fs[l] = s;
-    mx = max(mx, s);
-  }
-  mx = wgMax(t, mx);
-  var sum = 0.0;
-  for (var l = t; l < P.m; l += WG) {
-    let e = exp(fs[l] - mx);
-    fs[l] = e;
-    sum += e;
-  }
-  sum = wgSum2(t, vec2<f32>(sum, 0.0)).x; // its barriers make every fs[l] visible
+  let ms = landmarkSoftmax(h, t); // its barriers make every fs[l] visible
+  let mx = ms.x;
+  let sum = ms.y;
   let inv = 1.0 / sum;
   for (var j = t; j < P.m; j += WG) {
     var g = 0.0;
@@ -718,7 +639,7 @@ fn nysOut(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 @compute @workgroup_size(WG)
 fn nysRetroG(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let h = wid.z;
-  let i = wid.x + wid.y * nwg.x;
+  let i = groupIndex(wid, nwg);
   if (i >= P.count || i == P.slot) {
     return;
   }
@@ -739,7 +660,7 @@ fn nysRetroG(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
 @compute @workgroup_size(WG)
 fn nysEmit(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let h = wid.z;
-  let r = (wid.x + wid.y * nwg.x) * WG + t;
+  let r = groupIndex(wid, nwg) * WG + t;
   if (r >= P.count || (P.flags & F_WINDOWS) == 0u) {
     return;
   }
