@@ -1,4 +1,4 @@
-// The stream engine on the GPU against the float64 oracles (spec/variants.md §2, issue 3):
+// The stream engine on the GPU against the float64 oracles (docs/spec/variants.md §2, issue 3):
 // CoRe equals exact window attention (all rows) and CoSi its last row; Continual Nyström with
 // fixed landmarks equals batch Nyström with the same landmarks at every step, with continual
 // landmarks batch segment-means Nyström whenever t + 1 is a multiple of N/m; retroactive rows are

@@ -1,7 +1,7 @@
-// Seeded k-means (k-means++ seeding, a fixed number of Lloyd iterations) for Continual
-// Nyström's fixed landmarks (spec/variants.md §2): run separately over the calibration prefix's
-// scaled queries and keys. Deterministic: the same rows and seed give the same centroids in
-// every browser and in Node (xoshiro128** from src/workloads/rng.ts).
+// Seeded k-means (k-means++ seeding, a fixed number of Lloyd iterations) for Continual Nyström's
+// fixed landmarks (docs/spec/variants.md §2): run separately over the calibration prefix's scaled
+// queries and keys. Deterministic: the same rows and seed give the same centroids in every browser
+// and in Node (xoshiro128** from src/workloads/rng.ts).
 import { Rng } from '../../workloads/rng';
 
 export interface KMeansOptions {

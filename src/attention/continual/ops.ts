@@ -1,4 +1,4 @@
-// Per-step operation counts of the streaming methods (spec/variants.md §2): multiplications
+// Per-step operation counts of the streaming methods (docs/spec/variants.md §2): multiplications
 // per head and per step, as the papers count them.
 //
 // - exact recomputed and CoSi/CoRe: Hedegaard & Iosifidis, "Continual Transformers" (ICLR 2023),

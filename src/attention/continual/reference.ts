@@ -1,6 +1,6 @@
-// Float64 references of the streaming methods (spec/variants.md §2), one head. They compute what
-// every step of a stream *should* give, by recomputing over the window — the oracles the GPU
-// engine is checked against:
+// Float64 references of the streaming methods (docs/spec/variants.md §2), one head. They compute
+// what every step of a stream *should* give, by recomputing over the window — the oracles the
+// GPU engine is checked against:
 // - CoRe after N warm-up steps equals exact attention over the window (all rows), CoSi its last
 //   row (and before that, attention over the tokens so far);
 // - Continual Nyström equals batch Nyström over the window with the same landmarks: the fixed
