@@ -15,7 +15,7 @@ export default defineConfig(({ mode }) => ({
       ? [wgslPlugin(shaders)]
       : [wgslPlugin(shaders), react(), serviceWorkerPlugin(fileURLToPath(new URL('./scripts/sw-template.js', import.meta.url)))],
   // the CPU worker (src/state/cpu-worker.ts) loads the registry on demand: ES module workers split chunks
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [wgslPlugin(shaders)] },
   // plotly.js (lazy chunk of the web app) reads Node's `global`; not needed by the CLI or tests
   define: mode === 'cli' || mode === 'test' ? {} : { global: 'globalThis' },
   // no map traces are used: keep maplibre's 83 kB stylesheet out of the Plotly chunk
