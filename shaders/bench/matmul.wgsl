@@ -15,7 +15,7 @@ struct Params {
 }
 
 #include "common/grid.wgsl"
-#include "common/matmul-tile.wgsl"
+#include "common/matmul-out.wgsl"
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
@@ -30,27 +30,16 @@ fn tileB(k: u32, c: u32) -> f32 {
   return B[k * P.n + c];
 }
 
+fn tileOut(r: u32, c: u32, v: f32) {
+  C[r * P.n + c] = v;
+}
+
 @compute @workgroup_size(16, 16)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let g = groupIndex(wid, nwg);
-  if (g >= P.groups) {
-    return; // whole workgroup: uniform
-  }
+fn main(grid: Grid, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let g = gridIndex(grid);
+  if (g >= P.groups) { return; } // whole workgroup: uniform
   let row0 = (g / P.tilesN) * TM;
   let col0 = (g % P.tilesN) * TM;
   tileProduct(t, lid, row0, col0, 0u, P.k, P.m, P.n);
-  for (var i = 0u; i < 4u; i++) {
-    let r = row0 + tileRow(lid, i);
-    for (var j = 0u; j < 4u; j++) {
-      let c = col0 + tileCol(lid, j);
-      if (r < P.m && c < P.n) {
-        C[r * P.n + c] = tileAcc[i][j];
-      }
-    }
-  }
+  tileWrite(lid, row0, col0, P.m, P.n);
 }

@@ -25,15 +25,9 @@ const BR: u32 = 64u;
 @group(0) @binding(4) var<storage, read_write> O: array<f32>;
 
 @compute @workgroup_size(BR)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let g = groupIndex(wid, nwg);
-  if (g >= P.groups) {
-    return; // whole workgroup: uniform
-  }
+fn main(grid: Grid, @builtin(local_invocation_index) t: u32) {
+  let g = gridIndex(grid);
+  if (g >= P.groups) { return; } // whole workgroup: uniform
   let blocks = P.groups / P.heads; // row blocks per head in this part
   let head = g / blocks;
   let block = P.first + g % blocks;

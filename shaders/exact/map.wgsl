@@ -58,29 +58,17 @@ fn mapEntry(i: u32, j: u32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn rows(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let g = groupIndex(wid, nwg);
-  if (g >= P.groups) {
-    return;
-  }
+fn rows(grid: Grid, @builtin(local_invocation_index) t: u32) {
+  let g = gridIndex(grid);
+  if (g >= P.groups) { return; }
   let i = P.first + g;
   mapRowBegin(i, t);
   mapWriteRow(i, t, 0u, P.n, visibleEnd(i, P.n, P.causal != 0u), (i - P.base) * P.n);
 }
 
 @compute @workgroup_size(WG)
-fn pooledMap(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let g = groupIndex(wid, nwg);
-  if (g >= P.groups) {
-    return;
-  }
+fn pooledMap(grid: Grid, @builtin(local_invocation_index) t: u32) {
+  let g = gridIndex(grid);
+  if (g >= P.groups) { return; }
   mapWritePooled(P.first + g, t, P.n, P.pool, P.pcols, P.causal != 0u, 0u);
 }

@@ -7,7 +7,7 @@ const WG: u32 = 64u; // softmaxRows' workgroup
 
 #include "exact/params.wgsl"
 #include "common/grid.wgsl"
-#include "common/matmul-tile.wgsl"
+#include "common/matmul-out.wgsl"
 #include "common/reduce.wgsl"
 
 @group(0) @binding(1) var<storage, read> A: array<f32>; // Q (scores) | S (pv)
@@ -32,53 +32,42 @@ fn tileB(k: u32, c: u32) -> f32 {
   return B[(head * P.n + c) * P.d + k];
 }
 
-// The tile of workgroup g: (first row, first column); sets `head`.
-fn tileOf(g: u32) -> vec2<u32> {
+// S[h, i, j] = scale · (Q·Kᵀ)[i, j], NEG where causality masks it | O[h, i, c]
+fn tileOut(r: u32, c: u32, v: f32) {
+  if (isPv) {
+    C[(head * P.n + r) * P.dv + c] = v;
+  } else {
+    let masked = P.causal != 0u && c > r;
+    C[(head * P.n + r) * P.n + c] = select(v * P.scale, NEG, masked);
+  }
+}
+
+// Workgroup g's tile of C[h] (rows × cols, the inner dimension `inner`): sets `head`, computes
+// and writes it.
+fn product(t: u32, lid: vec3<u32>, g: u32, inner: u32, rows: u32, cols: u32) {
   let perHead = P.rowTiles * P.colTiles;
   head = g / perHead;
   let r = g % perHead;
-  return vec2<u32>((r / P.colTiles) * TM, (r % P.colTiles) * TM);
+  let row0 = (r / P.colTiles) * TM;
+  let col0 = (r % P.colTiles) * TM;
+  tileProduct(t, lid, row0, col0, 0u, inner, rows, cols);
+  tileWrite(lid, row0, col0, rows, cols);
 }
 
 // S[h, i, j] = scale · Σ_c Q[h, i, c] K[h, j, c]; masked entries get NEG
 @compute @workgroup_size(16, 16)
-fn scores(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let g = groupIndex(wid, nwg);
-  if (g >= P.groups) {
-    return;
-  }
+fn scores(grid: Grid, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let g = gridIndex(grid);
+  if (g >= P.groups) { return; }
   isPv = false;
-  let o = tileOf(g);
-  let n = P.n;
-  tileProduct(t, lid, o.x, o.y, 0u, P.d, n, n);
-  for (var a = 0u; a < 4u; a++) {
-    let i = o.x + tileRow(lid, a);
-    for (var b = 0u; b < 4u; b++) {
-      let j = o.y + tileCol(lid, b);
-      if (i < n && j < n) {
-        let masked = P.causal != 0u && j > i;
-        C[(head * n + i) * n + j] = select(tileAcc[a][b] * P.scale, NEG, masked);
-      }
-    }
-  }
+  product(t, lid, g, P.d, P.n, P.n);
 }
 
 // in place: S[h, i, :] ← softmax(S[h, i, :]); one workgroup per row
 @compute @workgroup_size(WG)
-fn softmaxRows(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let row = groupIndex(wid, nwg);
-  if (row >= P.groups) {
-    return;
-  }
+fn softmaxRows(grid: Grid, @builtin(local_invocation_index) t: u32) {
+  let row = gridIndex(grid);
+  if (row >= P.groups) { return; }
   let n = P.n;
   let base = row * n;
   var m = NEG;
@@ -101,28 +90,9 @@ fn softmaxRows(
 
 // O[h, i, c] = Σ_j S[h, i, j] V[h, j, c]
 @compute @workgroup_size(16, 16)
-fn pv(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(local_invocation_index) t: u32,
-) {
-  let g = groupIndex(wid, nwg);
-  if (g >= P.groups) {
-    return;
-  }
+fn pv(grid: Grid, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let g = gridIndex(grid);
+  if (g >= P.groups) { return; }
   isPv = true;
-  let o = tileOf(g);
-  let n = P.n;
-  let dv = P.dv;
-  tileProduct(t, lid, o.x, o.y, 0u, n, n, dv);
-  for (var a = 0u; a < 4u; a++) {
-    let i = o.x + tileRow(lid, a);
-    for (var b = 0u; b < 4u; b++) {
-      let c = o.y + tileCol(lid, b);
-      if (i < n && c < dv) {
-        C[(head * n + i) * dv + c] = tileAcc[a][b];
-      }
-    }
-  }
+  product(t, lid, g, P.n, P.n, P.dv);
 }
