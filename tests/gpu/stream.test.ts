@@ -95,6 +95,21 @@ describe('CoSi and CoRe equal exact window attention', () => {
     e.destroy();
   });
 
+  it('a timed batch reports its GPU time (timestamp queries) and the same outputs', async () => {
+    const cfg: StreamConfig = { method: 'core', n: 6, d: 4, dv: 4, heads: 1 };
+    const s = makeStream(1, 12, 4, 4, 8);
+    const tok = { q: s.q, k: s.k, v: s.v, steps: 12 };
+    const plain = await StreamEngine.create(gpu, cfg, { batch: 12 });
+    const timed = await StreamEngine.create(gpu, cfg, { batch: 12 });
+    const a = await plain.run(tok);
+    const b = await timed.run(tok, { timed: true });
+    expect(Array.from(b.newest)).toEqual(Array.from(a.newest));
+    if (gpu.hasTimestamps) expect(b.gpuMs).toBeGreaterThanOrEqual(0);
+    else expect(b.gpuMs).toBeUndefined();
+    plain.destroy();
+    timed.destroy();
+  });
+
   it('CoRe: every row of the window at every step', async () => {
     const cfg: StreamConfig = { method: 'core', n: 9, d: 4, dv: 6, heads: 2 };
     const s = makeStream(2, 40, 4, 6, 2);

@@ -366,7 +366,7 @@ export class StreamEngine {
 }
 
 async function readU64(gpu: Gpu, buf: GPUBuffer, count: number): Promise<BigUint64Array> {
-  const staging = gpu.device.createBuffer({ size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_SRC });
+  const staging = gpu.device.createBuffer({ size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   try {
     const enc = gpu.device.createCommandEncoder();
     enc.copyBufferToBuffer(buf, 0, staging, 0, count * 8);
