@@ -10,11 +10,9 @@
 @group(0) @binding(4) var<storage, read_write> OFF: array<f32>;
 
 @compute @workgroup_size(WG)
-fn features(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let r = unitIndex(wid, nwg, lid);
-  if (r >= P.rows) {
-    return;
-  }
+fn features(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let r = unitIndex(grid, lid);
+  if (r >= P.rows) { return; }
   let d = P.d;
   var x: array<f32, DMAX>;
   let xb = (P.row0 + r) * d;

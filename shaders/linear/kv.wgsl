@@ -44,11 +44,9 @@ fn funkey(k: u32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn kvPartial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let g = groupIndex(wid, nwg);
-  if (g >= P.groups) {
-    return; // whole workgroup: uniform
-  }
+fn kvPartial(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let g = gridIndex(grid);
+  if (g >= P.groups) { return; } // whole workgroup: uniform
   let ftile = g % P.ftiles;
   let chunk = P.part0 + (g / P.ftiles) % P.units;
   let head = g / (P.ftiles * P.units);

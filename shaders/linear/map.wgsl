@@ -70,11 +70,9 @@ fn mapEntry(i: u32, j: u32) -> f32 {
 // Window rows part0 … part0 + groups − 1: their normalizers, accumulated over the key chunks
 // into ACC[1 + r].
 @compute @workgroup_size(WG)
-fn rowSums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gi = groupIndex(wid, nwg);
-  if (gi >= P.groups) {
-    return;
-  }
+fn rowSums(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let gi = gridIndex(grid);
+  if (gi >= P.groups) { return; }
   let r = P.part0 + gi;
   loadQuery(r, lid);
   var s = 0.0;
@@ -89,11 +87,9 @@ fn rowSums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
 
 // The probabilities of those rows for this key chunk.
 @compute @workgroup_size(WG)
-fn writeRows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gi = groupIndex(wid, nwg);
-  if (gi >= P.groups) {
-    return;
-  }
+fn writeRows(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let gi = gridIndex(grid);
+  if (gi >= P.groups) { return; }
   let r = P.part0 + gi;
   let i = P.row0 + r;
   mapRowBegin(i, lid);
@@ -102,10 +98,8 @@ fn writeRows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
 
 // Block row part0 + gi of the overview (PHIQ holds every row, PHIK every key; ACC their normalizers).
 @compute @workgroup_size(WG)
-fn pooled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gi = groupIndex(wid, nwg);
-  if (gi >= P.groups) {
-    return;
-  }
+fn pooled(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let gi = gridIndex(grid);
+  if (gi >= P.groups) { return; }
   mapWritePooled(P.part0 + gi, lid, P.n, P.pool, P.pcols, P.causal != 0u, 0u);
 }

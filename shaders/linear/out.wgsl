@@ -97,9 +97,7 @@ fn writeRow(head: u32, row: u32, acc: ptr<function, array<vec4<f32>, DV4>>, den:
 
 // The rows of row block part0 + g % units of head g / units (causal: with the intra-chunk part).
 fn outRows(g: u32, lid: u32, causal: bool) {
-  if (g >= P.groups) {
-    return; // whole workgroup: uniform
-  }
+  if (g >= P.groups) { return; } // whole workgroup: uniform
   let head = g / P.units;
   let block = P.part0 + g % P.units;
   let row = block * WG + lid;
@@ -182,11 +180,11 @@ fn outRows(g: u32, lid: u32, causal: bool) {
 }
 
 @compute @workgroup_size(WG)
-fn outNC(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  outRows(groupIndex(wid, nwg), lid, false);
+fn outNC(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  outRows(gridIndex(grid), lid, false);
 }
 
 @compute @workgroup_size(WG)
-fn outC(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  outRows(groupIndex(wid, nwg), lid, true);
+fn outC(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  outRows(gridIndex(grid), lid, true);
 }

@@ -93,8 +93,8 @@ const WG: u32 = 64u;
 
 // The invocation's unit of work when each invocation has one (a row, a state element, a
 // parameter): part0 workgroups on, in the folded grid.
-fn unitIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
-  return (P.part0 + groupIndex(wid, nwg)) * WG + lid;
+fn unitIndex(grid: Grid, lid: u32) -> u32 {
+  return (P.part0 + gridIndex(grid)) * WG + lid;
 }
 
 // One past the last key row i attends to.

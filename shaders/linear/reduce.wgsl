@@ -26,9 +26,7 @@ fn chunkMax(head: u32, c: u32) -> f32 {
 // exclusive prefix in place.
 fn combine(idx: u32, prefix: bool) {
   let dvs = P.dv + 1u;
-  if (idx >= P.heads * P.dim * dvs) {
-    return;
-  }
+  if (idx >= P.heads * P.dim * dvs) { return; }
   let e = idx % dvs;
   let f = (idx / dvs) % P.dim;
   let head = idx / (dvs * P.dim);
@@ -67,11 +65,11 @@ fn combine(idx: u32, prefix: bool) {
 }
 
 @compute @workgroup_size(WG)
-fn reduceStates(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  combine(unitIndex(wid, nwg, lid), false);
+fn reduceStates(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  combine(unitIndex(grid, lid), false);
 }
 
 @compute @workgroup_size(WG)
-fn prefixStates(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  combine(unitIndex(wid, nwg, lid), true);
+fn prefixStates(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  combine(unitIndex(grid, lid), true);
 }

@@ -9,11 +9,9 @@
 @group(0) @binding(4) var<storage, read_write> M2: array<f32>;
 
 @compute @workgroup_size(WG)
-fn adam(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let p = unitIndex(wid, nwg, lid);
-  if (p >= P.nparams) {
-    return;
-  }
+fn adam(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let p = unitIndex(grid, lid);
+  if (p >= P.nparams) { return; }
   let g = GRAD[p];
   let m = P.beta1 * M1[p] + (1.0 - P.beta1) * g;
   let v = P.beta2 * M2[p] + (1.0 - P.beta2) * g * g;

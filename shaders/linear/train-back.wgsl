@@ -23,11 +23,9 @@ fn blockBase(l: u32) -> u32 {
 }
 
 @compute @workgroup_size(WG)
-fn backFeatures(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let r = unitIndex(wid, nwg, lid);
-  if (r >= P.rows) {
-    return;
-  }
+fn backFeatures(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let r = unitIndex(grid, lid);
+  if (r >= P.rows) { return; }
   let F = P.m;
   let D = P.dim;
   // #if kernel=hedgehog
@@ -84,7 +82,7 @@ fn backFeatures(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
 // with in_r the token row (fromX) or a block output stored in ACT at inOff; the bias is
 // column din of the input [in_r, 1]: the matmul Δᵀ·[IN, 1] in tiles of TM×TM outputs per
 // workgroup (common/matmul-tile.wgsl), rows in order.
-#include "common/matmul-tile.wgsl"
+#include "common/matmul-out.wgsl"
 
 fn jobInput(r: u32, c: u32) -> f32 {
   if (c == P.din) {
@@ -109,25 +107,22 @@ fn tileB(k: u32, c: u32) -> f32 {
   return jobInput(P.r0 + k, c);
 }
 
-@compute @workgroup_size(16, 16)
-fn weightGrad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let g = groupIndex(wid, nwg);
-  if (g >= P.groups) {
-    return;
+// cell (f, c) of the product: dW[f][c], or db[f] in the bias column c = din
+fn tileOut(f: u32, c: u32, v: f32) {
+  if (c < P.din) {
+    GRAD[P.gW + f * P.din + c] = v;
+  } else {
+    GRAD[P.gB + f] = v;
   }
+}
+
+@compute @workgroup_size(16, 16)
+fn weightGrad(grid: Grid, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let g = gridIndex(grid);
+  if (g >= P.groups) { return; }
   let F = P.m;
   let f0 = (g / P.ctiles) * TM;
   let c0 = (g % P.ctiles) * TM;
   tileProduct(t, lid, f0, c0, 0u, P.r1 - P.r0, F, P.din + 1u);
-  for (var i = 0u; i < 4u; i++) {
-    let f = f0 + tileRow(lid, i);
-    for (var j = 0u; j < 4u; j++) {
-      let c = c0 + tileCol(lid, j);
-      if (f < F && c < P.din) {
-        GRAD[P.gW + f * P.din + c] = tileAcc[i][j];
-      } else if (f < F && c == P.din) {
-        GRAD[P.gB + f] = tileAcc[i][j];
-      }
-    }
-  }
+  tileWrite(lid, f0, c0, F, P.din + 1u);
 }

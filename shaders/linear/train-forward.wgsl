@@ -13,11 +13,9 @@
 @group(0) @binding(6) var<storage, read_write> ACT: array<f32>;
 
 @compute @workgroup_size(WG)
-fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let r = unitIndex(wid, nwg, lid);
-  if (r >= P.rows) {
-    return;
-  }
+fn forward(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let r = unitIndex(grid, lid);
+  if (r >= P.rows) { return; }
   let d = P.d;
   let D = P.dim;
   let F = P.m;

@@ -11,12 +11,10 @@
 @group(0) @binding(5) var<storage, read_write> DPHI: array<f32>;
 
 @compute @workgroup_size(WG)
-fn gradPhi(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let idx = unitIndex(wid, nwg, lid);
+fn gradPhi(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let idx = unitIndex(grid, lid);
   let D = P.dim;
-  if (idx >= P.rows * D) {
-    return;
-  }
+  if (idx >= P.rows * D) { return; }
   let f = idx % D;
   let r = idx / D;
   let n = P.n;

@@ -26,8 +26,8 @@ fn wOf(kr: u32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn keyMax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let h = wid.x;
+fn keyMax(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let h = grid.wid.x;
   let n = P.n;
   let k0 = P.heads * n + h * n;
   var m = NEG;
@@ -45,12 +45,10 @@ fn keyMax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 }
 
 @compute @workgroup_size(WG)
-fn scores(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let idx = unitIndex(wid, nwg, lid);
+fn scores(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let idx = unitIndex(grid, lid);
   let n = P.n;
-  if (idx >= P.heads * n * n) {
-    return;
-  }
+  if (idx >= P.heads * n * n) { return; }
   let j = idx % n;
   let i = (idx / n) % n;
   let h = idx / (n * n);
@@ -93,11 +91,9 @@ fn logit(h: u32, i: u32, j: u32) -> f32 {
 // one invocation per row (no barriers: a software adapter pays for every one): logits into AM,
 // then exp and the sum, then the normalization
 @compute @workgroup_size(WG)
-fn exactRows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = unitIndex(wid, nwg, lid);
-  if (row >= P.heads * P.n) {
-    return;
-  }
+fn exactRows(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let row = unitIndex(grid, lid);
+  if (row >= P.heads * P.n) { return; }
   let q = queryRow(row);
   let n = P.n;
   let jEnd = q.jEnd;
@@ -121,11 +117,9 @@ fn exactRows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
 
 // one invocation per row
 @compute @workgroup_size(WG)
-fn rowStats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = unitIndex(wid, nwg, lid);
-  if (row >= P.heads * P.n) {
-    return;
-  }
+fn rowStats(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let row = unitIndex(grid, lid);
+  if (row >= P.heads * P.n) { return; }
   let q = queryRow(row);
   let n = P.n;
   let dv = P.dv;
@@ -168,12 +162,10 @@ fn rowStats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
 }
 
 @compute @workgroup_size(WG)
-fn gradScores(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let idx = unitIndex(wid, nwg, lid);
+fn gradScores(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let idx = unitIndex(grid, lid);
   let n = P.n;
-  if (idx >= P.heads * n * n) {
-    return;
-  }
+  if (idx >= P.heads * n * n) { return; }
   let j = idx % n;
   let row = idx / n;
   let i = row % n;
