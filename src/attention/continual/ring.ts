@@ -26,7 +26,7 @@ import { coreSteps } from './steps-core';
 import { conysSteps } from './steps-conys';
 import { exactRecomputedSteps, nystromRecomputedSteps } from './steps-recomputed';
 
-export { STREAM_MAX_D, STREAM_MAX_M, validateStreamConfig, type StreamConfig, type StreamEngineOptions, type StreamTokens, type StreamBatchResult } from './config';
+export { validateStreamConfig, type StreamConfig, type StreamEngineOptions, type StreamTokens, type StreamBatchResult } from './config';
 
 /** Each method's GPU strategy. */
 const STRATEGIES: Record<StreamMethod, StreamStrategy> = {
