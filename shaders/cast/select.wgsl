@@ -57,8 +57,9 @@ fn passes(hc: u32, i: u32) -> bool {
   return key > tv || (key == tv && i <= ti);
 }
 
-fn eligible(hc: u32, i: u32) -> bool {
-  return P.mode == 0u || CHOICE[(hc / P.nc) * P.n + i] == hc % P.nc;
+// token i may join cluster c of head h: always (Top-K), or it proposed to c this round (SA)
+fn eligible(h: u32, c: u32, i: u32) -> bool {
+  return P.mode == 0u || CHOICE[h * P.n + i] == c;
 }
 
 /** The contiguous range of tokens invocation t owns in the scans of `select` and `compact`. */
@@ -139,6 +140,8 @@ fn propose(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
 fn select(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
   let hc = unitOf(wg);
   if (hc == NONE) { return; } // whole workgroup: uniform
+  let h = hc / P.nc;
+  let c = hc % P.nc;
   let n = P.n;
   let kappa = P.kappa;
 
@@ -173,7 +176,7 @@ fn select(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
     }
     workgroupBarrier();
     for (var i = t; i < n; i += WG) {
-      if (eligible(hc, i)) {
+      if (eligible(h, c, i)) {
         let key = keyOf(hc, i);
         if ((key & mask) == prefix) {
           atomicAdd(&hist[(key >> shift) & 255u], 1u);
@@ -206,7 +209,7 @@ fn select(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
   let own = ownTokens(t);
   var ties = 0u;
   for (var i = own.x; i < own.y; i++) {
-    if (eligible(hc, i) && keyOf(hc, i) == tv) {
+    if (eligible(h, c, i) && keyOf(hc, i) == tv) {
       ties++;
     }
   }
@@ -214,7 +217,7 @@ fn select(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
   if (s.x < remaining && remaining <= s.x + ties) {
     var k = s.x;
     for (var i = own.x; i < own.y; i++) {
-      if (eligible(hc, i) && keyOf(hc, i) == tv) {
+      if (eligible(h, c, i) && keyOf(hc, i) == tv) {
         k++;
         if (k == remaining) {
           THR[2u * hc] = tv;
@@ -233,18 +236,20 @@ fn select(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
 fn compact(wg: Workgroup, @builtin(local_invocation_index) t: u32) {
   let hc = unitOf(wg);
   if (hc == NONE) { return; } // whole workgroup: uniform
+  let h = hc / P.nc;
+  let c = hc % P.nc;
   let row = hc * P.n;
   let own = ownTokens(t);
   var mine = 0u;
   for (var i = own.x; i < own.y; i++) {
-    if (eligible(hc, i) && passes(hc, i)) {
+    if (eligible(h, c, i) && passes(hc, i)) {
       mine++;
     }
   }
   let s = workgroupScan(t, mine);
   var slot = s.x;
   for (var i = own.x; i < own.y; i++) {
-    if (eligible(hc, i) && passes(hc, i)) {
+    if (eligible(h, c, i) && passes(hc, i)) {
       SLOT[row + i] = slot;
       MEM[hc * P.kappa + slot] = i;
       slot++;

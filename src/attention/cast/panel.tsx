@@ -52,9 +52,10 @@ export default function CastPanel(_props: VariantPanelProps) {
   const runRaw = usePlayground((s) => s.runRaw);
   const paramRaw = usePlayground((s) => s.paramRaw);
   const userData = usePlayground((s) => s.userData);
-  const config = configOf({ variantId, runRaw, paramRaw, userData });
+  const files = usePlayground((s) => s.files);
+  const config = configOf({ variantId, runRaw, paramRaw, userData, files });
   const fileName = String(config.params.surrogatesFile ?? '');
-  const fileBytes = usePlayground((s) => s.files.get(fileName));
+  const fileBytes = files.get(fileName);
   const page = useMemo(() => currentFile(fileName, fileBytes), [fileName, fileBytes]);
   const [loadError, setLoadError] = useState<string>();
   const [steps, setSteps] = useState('40');
@@ -116,7 +117,7 @@ export default function CastPanel(_props: VariantPanelProps) {
             steps: stepsN,
             lr: lrN,
             signal: ctl.signal,
-            files: playgroundStore().getState().files,
+            files: spec.files,
             onStep: (step, loss) => {
               losses.push(loss);
               setFit({ kind: 'running', step, steps: stepsN, losses: [...losses], ctl });
