@@ -18,7 +18,8 @@ function newest(dir) {
   return t;
 }
 
-const sourcesTime = Math.max(newest(join(root, 'src')), newest(join(root, 'shaders')), statSync(join(root, 'vite.config.ts')).mtimeMs);
+// the bundle inlines the shaders and the shipped kernel weights (public/kernels) too
+const sourcesTime = Math.max(newest(join(root, 'src')), newest(join(root, 'shaders')), newest(join(root, 'public', 'kernels')), statSync(join(root, 'vite.config.ts')).mtimeMs);
 if (!existsSync(bundle) || statSync(bundle).mtimeMs < sourcesTime) {
   process.stderr.write('building the CLI bundle…\n');
   const { build } = await import('vite');

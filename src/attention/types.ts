@@ -80,8 +80,8 @@ export type Extra =
 export interface AltReference {
   id: string;
   label: string;
-  /** H×N×dv float64 output of the alternative reference */
-  out(x: Inputs64, p: ParamValues): Float64Array;
+  /** H×N×dv float64 output of the alternative reference (`files`: the run's file parameters' bytes) */
+  out(x: Inputs64, p: ParamValues, files?: FileMap): Float64Array;
   /**
    * Its attention map over the rows [row0, row0 + rows) of head `head` (rows × N, float64), for a
    * panel that compares maps; the CPU worker computes it (`altReference`) off the page's thread.

@@ -7,7 +7,7 @@
 // This module imports no variant and no kernel, so a worker bundling it stays small; the
 // alternative references a variant declares are looked up by the caller (see `measureOnCpu`).
 import { baselineReference } from '../attention/baseline-reference';
-import type { AltReference, Inputs64, MapRequest, MapWindow, Shape } from '../attention/types';
+import type { AltReference, FileMap, Inputs64, MapRequest, MapWindow, Shape } from '../attention/types';
 import { mapErrors, outputErrors, type MapErrors, type OutputErrors } from '../metrics/errors';
 import type { ParamValues } from '../params/schema';
 import { generateInputs, type WorkloadOptions } from '../workloads/generate';
@@ -80,7 +80,7 @@ export interface MeasureJob {
   /** the window the variant's map was read over (cpu-f64: the reference map is sliced to it) */
   mapReq?: MapRequest;
   /** the variant whose alternative references to measure against, with its params (needs x64) */
-  alt?: { variant: string; params: ParamValues };
+  alt?: { variant: string; params: ParamValues; files?: FileMap };
 }
 
 export interface Measured {
@@ -142,7 +142,7 @@ export function measureOnCpu(x64: Inputs64 | undefined, job: MeasureJob, altRefs
     if (!x64) throw new Error('measure: the float64 inputs are needed for the alternative references but were not kept');
     measured.altErrors = {};
     for (const alt of altRefs) {
-      measured.altErrors[alt.id] = { label: alt.label, errors: outputErrors(out, alt.out(x64, job.alt.params), rows, shape.dv) };
+      measured.altErrors[alt.id] = { label: alt.label, errors: outputErrors(out, alt.out(x64, job.alt.params, job.alt.files), rows, shape.dv) };
     }
   }
   return measured;

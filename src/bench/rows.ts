@@ -5,8 +5,16 @@ import type { RunResult } from './runner';
 import { findVariant, variants } from '../attention/registry';
 import { runParams } from './run-params';
 
-/** Columns this project writes after the required ones, in this order. */
-export const EXTRA_COLUMNS = [
+/**
+ * Columns this project writes after the required ones, in this order: its own, then every
+ * registered variant's parameter columns (read at call time, so a variant registered later
+ * — a plug-in, a test fixture — gets its columns too).
+ */
+export function extraColumns(): string[] {
+  return [...FIXED_EXTRA, ...new Set(variants.flatMap((v) => v.params.map((p) => p.csvColumn ?? p.name)))];
+}
+
+const FIXED_EXTRA = [
   'dv',
   'err_mean_cos',
   'err_map_kl',
@@ -18,7 +26,6 @@ export const EXTRA_COLUMNS = [
   'adapter_description',
   // the adapter's optional features (the required column `features` is a variant knob: FAVOR+'s feature count)
   'adapter_features',
-  ...new Set(variants.flatMap((v) => v.params.map((p) => p.csvColumn ?? p.name))),
 ];
 
 export function resultToRow(r: RunResult): CsvRow {

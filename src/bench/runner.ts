@@ -228,7 +228,7 @@ async function runOnGpu(
 
       progress('measuring error');
       result.reference = refKind;
-      const alt = wantAlt ? { variant: variant.id, params } : undefined;
+      const alt = wantAlt ? { variant: variant.id, params, files: spec.files } : undefined;
       let measured: Measured | undefined;
       if (refKind === 'cpu-f64') {
         measured = await cpu.measure(cpuInputs, { shape, out, map: result.map, mapReq, alt });

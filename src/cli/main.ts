@@ -8,7 +8,7 @@ import { parseValue } from '../params/schema';
 import { runParams } from '../bench/run-params';
 import { runOne, runSweep, type RunResult, type RunSpec, type UserInputs } from '../bench/runner';
 import type { MapRequest } from '../attention/types';
-import { resultToRow, EXTRA_COLUMNS } from '../bench/rows';
+import { resultToRow, extraColumns } from '../bench/rows';
 import { toCsv } from '../bench/csv';
 import { measureMatmul } from '../bench/matmul';
 import { fail, readTensor, writeNpyFile } from './common';
@@ -264,7 +264,7 @@ async function cmdBench(args: string[]): Promise<number> {
   const host = openHost();
   const rows: RunResult[] = [];
   const t0 = performance.now();
-  const write = () => writeFileSync(values.csv!, toCsv(rows.map(resultToRow), EXTRA_COLUMNS));
+  const write = () => writeFileSync(values.csv!, toCsv(rows.map(resultToRow), extraColumns()));
   try {
     write(); // fail early on an unwritable path
   } catch (e) {

@@ -20,9 +20,6 @@ export class GpuError extends Error {
   }
 }
 
-export function isGpuError(e: unknown): e is GpuError {
-  return e instanceof GpuError;
-}
 
 /** A size or count that exceeds an adapter limit: a clear message naming the limit. */
 export function limitError(what: string, needed: number, limitName: string, limit: number): GpuError {

@@ -17,7 +17,7 @@ import { formatHash, parseHash } from '../../src/state/url';
 import { defaultViewState } from '../../src/state/view-state';
 import { defaults } from '../../src/params/schema';
 import { runParams } from '../../src/bench/run-params';
-import { EXTRA_COLUMNS, resultToRow } from '../../src/bench/rows';
+import { extraColumns, resultToRow } from '../../src/bench/rows';
 import { parseCsv, toCsv } from '../../src/bench/csv';
 import type { RunResult } from '../../src/bench/runner';
 import { initPlaygroundStore } from '../../src/state/store';
@@ -170,12 +170,12 @@ describe('fixture variant: CSV', () => {
     expect(row.variant).toBe(FIXTURE_ID);
     expect(row.fixture_split).toBe(4);
     expect(row.fixture_order).toBe('backward');
-    expect(EXTRA_COLUMNS).toContain('fixture_split');
-    expect(EXTRA_COLUMNS).toContain('fixture_order');
+    expect(extraColumns()).toContain('fixture_split');
+    expect(extraColumns()).toContain('fixture_order');
   });
 
   it('a CSV written from its row reads back with those columns', () => {
-    const text = toCsv([resultToRow(result)], EXTRA_COLUMNS);
+    const text = toCsv([resultToRow(result)], extraColumns());
     const { columns, rows } = parseCsv(text);
     expect(columns).toContain('fixture_split');
     expect(columns).toContain('fixture_order');

@@ -5,7 +5,7 @@ import { defaults, fromKeyed, parseValue, toKeyed, type ParamSpec } from '../../
 import { runParams } from '../../src/bench/run-params';
 import { getVariant, validateRun, variantParams, variants } from '../../src/attention/registry';
 import { exactCost } from '../../src/attention/exact/variant';
-import { resultToRow, EXTRA_COLUMNS } from '../../src/bench/rows';
+import { resultToRow, extraColumns } from '../../src/bench/rows';
 import { toCsv, parseCsv, CSV_COLUMNS } from '../../src/bench/csv';
 import type { RunResult } from '../../src/bench/runner';
 
@@ -116,7 +116,7 @@ describe('result rows → CSV', () => {
     adapter: { vendor: 'google', architecture: 'swiftshader', device: '', description: 'SwiftShader, with a comma', isFallback: true, features: ['timestamp-query', 'subgroups'], limits: {}, userAgent: 'node' },
   };
   it('maps every field to its column and survives a CSV round trip', () => {
-    const text = toCsv([resultToRow(result)], EXTRA_COLUMNS);
+    const text = toCsv([resultToRow(result)], extraColumns());
     const { columns, rows } = parseCsv(text);
     expect(columns.slice(0, CSV_COLUMNS.length)).toEqual([...CSV_COLUMNS]);
     const r = rows[0];

@@ -8,7 +8,7 @@ import { variants, findVariant } from '../../src/attention/registry';
 import { runParams } from '../../src/bench/run-params';
 import { resultToRow } from '../../src/bench/rows';
 import { parseCsv, toCsv } from '../../src/bench/csv';
-import { EXTRA_COLUMNS } from '../../src/bench/rows';
+import { extraColumns } from '../../src/bench/rows';
 import type { RunResult } from '../../src/bench/runner';
 import { defaults } from '../../src/params/schema';
 import { crossoverN, etaSeconds, formatEta, logGrid, logLogSlope, MAX_SWEEP_POINTS } from '../../src/state/sweep';
@@ -95,7 +95,7 @@ describe('points', () => {
     for (const v of variants) {
       const r = fakeResult(v.id);
       const fromRun = resultToPoint(r);
-      const csv = parseCsv(toCsv([resultToRow(r)], EXTRA_COLUMNS));
+      const csv = parseCsv(toCsv([resultToRow(r)], extraColumns()));
       const fromCsv = rowToPoint(csv.rows[0], 'session');
       expect(fromCsv, v.id).toEqual(fromRun);
       expect(fromRun.knobText, v.id).toBe(''); // every knob at its default
