@@ -15,7 +15,7 @@ import { checkSurrogateShape } from './surrogates';
 import { makeInputs } from '../../bench/runner';
 import { browserGpuHost } from '../../gpu/browser';
 import type { GpuHost } from '../../gpu/gpu';
-import { configOf } from '../../state/config';
+import { useConfig } from '../../state/use-config';
 import { playgroundStore, usePlayground } from '../../state/store';
 import { formatShape, parseNpy, writeNpy, type NpyArray } from '../../workloads/npy';
 import { baseLayout, downloadBlob, formatNumber, themeColors, useColorScheme, usePlotly, type VariantPanelProps } from '../../ui/kit';
@@ -48,12 +48,9 @@ function currentFile(name: string, bytes: Uint8Array | undefined): { name: strin
 }
 
 export default function CastPanel(_props: VariantPanelProps) {
-  const variantId = usePlayground((s) => s.variantId);
-  const runRaw = usePlayground((s) => s.runRaw);
-  const paramRaw = usePlayground((s) => s.paramRaw);
-  const userData = usePlayground((s) => s.userData);
   const files = usePlayground((s) => s.files);
-  const config = configOf({ variantId, runRaw, paramRaw, userData, files });
+  const userData = usePlayground((s) => s.userData);
+  const config = useConfig();
   const fileName = String(config.params.surrogatesFile ?? '');
   const fileBytes = files.get(fileName);
   const page = useMemo(() => currentFile(fileName, fileBytes), [fileName, fileBytes]);

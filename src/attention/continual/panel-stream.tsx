@@ -13,8 +13,8 @@ import { browserGpuHost } from '../../gpu/browser';
 import type { Gpu, GpuHost } from '../../gpu/gpu';
 import { generateInputs } from '../../workloads/generate';
 import type { WorkloadId } from '../../bench/run-params';
-import { configOf } from '../../state/config';
-import { playgroundStore, usePlayground } from '../../state/store';
+import { useConfig } from '../../state/use-config';
+import { playgroundStore } from '../../state/store';
 import { Figure, PALETTE, axis, baseLayout, formatMs, formatNumber, themeColors, useColorScheme, type VariantPanelProps } from '../../ui/kit';
 import type { StreamConfig } from './config';
 import type { StreamEngine } from './ring';
@@ -81,10 +81,8 @@ function push(a: number[], x: number) {
 }
 
 export default function StreamPanel({ variantId }: VariantPanelProps) {
-  const runRaw = usePlayground((s) => s.runRaw);
-  const paramRaw = usePlayground((s) => s.paramRaw);
-  const storeVariant = usePlayground((s) => s.variantId);
-  const config = configOf({ variantId: storeVariant, runRaw, paramRaw });
+  // with the page's files, so a picked landmark file counts here as in the run
+  const config = useConfig();
   const scheme = useColorScheme();
   const [lengthText, setLengthText] = useState('2000');
   const [perFrameText, setPerFrameText] = useState('8');

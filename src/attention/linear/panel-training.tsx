@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { browserGpuHost } from '../../gpu/browser';
 import type { Gpu, GpuHost } from '../../gpu/gpu';
 import { WORKLOADS } from '../../bench/run-params';
-import { configOf } from '../../state/config';
+import { useConfig } from '../../state/use-config';
 import { playgroundStore, usePlayground } from '../../state/store';
 import { fileNamesInUse, nameForPick } from '../../state/param-files';
 import { baseLayout, downloadBlob, formatNumber, themeColors, useColorScheme, usePlotly } from '../../ui/kit';
@@ -57,12 +57,8 @@ function showSessionWeights(name: string, bytes: Uint8Array): string {
 const archKey = (a: TrainableArch, c: TrainConfig) => JSON.stringify([a, c.loss, c.n, c.batch, c.workload, c.logitScale, c.causal, c.seed, c.initSeed]);
 
 export default function LinearTrainingPanel(_props: VariantPanelProps) {
-  const variantId = usePlayground((s) => s.variantId);
-  const runRaw = usePlayground((s) => s.runRaw);
-  const paramRaw = usePlayground((s) => s.paramRaw);
-  const userData = usePlayground((s) => s.userData);
   const files = usePlayground((s) => s.files);
-  const config = configOf({ variantId, runRaw, paramRaw, userData, files });
+  const config = useConfig();
   const [loss, setLoss] = useState<'ce' | 'mse'>('ce');
   const [lr, setLr] = useState('0.005');
   const [steps, setSteps] = useState('200');
